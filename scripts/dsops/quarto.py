@@ -1,0 +1,89 @@
+"""Find the pinned Quarto, or install it from PyPI (quarto-cli) into the project environment.
+
+The quarto-cli package downloads the Quarto release from GitHub while it installs, so on a
+machine that cannot reach GitHub the install fails; we say so in one sentence, never hang.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dsops import config
+from dsops.errors import DsopsError
+
+INSTALL_TIMEOUT = 900  # seconds; the Quarto download is about 130 MB
+INSTALL_LOG = config.PROJ_ROOT / ".venv" / "quarto-install.log"
+DOWNLOAD_HELP = "https://quarto.org/docs/download/"
+
+
+def find_quarto() -> Path | None:
+    """Quarto on PATH, else the copy in the project environment, else None."""
+    on_path = shutil.which("quarto")
+    if on_path:
+        return Path(on_path)
+    local = Path(sys.prefix) / "bin" / "quarto"
+    return local if local.is_file() and os.access(local, os.X_OK) else None
+
+
+def quarto_version(quarto: Path) -> str:
+    """The version a Quarto executable reports."""
+    try:
+        out = subprocess.run(
+            [str(quarto), "--version"], capture_output=True, text=True, check=True, timeout=120
+        )
+    except (OSError, subprocess.SubprocessError) as err:
+        raise DsopsError(
+            f"{quarto} does not run ({err}); reinstall Quarto {config.quarto_version()}."
+        ) from None
+    return out.stdout.strip()
+
+
+def install_quarto(version: str, uv: str) -> Path:
+    """pip-install quarto-cli==version into this environment with uv; return the quarto path."""
+    INSTALL_LOG.parent.mkdir(parents=True, exist_ok=True)
+    command = [uv, "pip", "install", "--python", sys.executable, f"quarto-cli=={version}"]
+    try:
+        with open(INSTALL_LOG, "w", encoding="utf-8") as log:
+            done = subprocess.run(
+                command, stdout=log, stderr=subprocess.STDOUT, timeout=INSTALL_TIMEOUT
+            )
+        failed = done.returncode != 0
+    except subprocess.TimeoutExpired:
+        failed = True
+    except OSError as err:
+        raise DsopsError(f"cannot run uv ({err}); run `make setup` first.") from None
+    found = find_quarto()
+    if failed or found is None:
+        cause = (
+            "its installer downloads Quarto from GitHub, which this machine cannot reach"
+            if "Error downloading" in INSTALL_LOG.read_text(encoding="utf-8", errors="replace")
+            else "the install failed"
+        )
+        raise DsopsError(
+            f"Quarto {version} is not installed and could not be installed from PyPI: {cause} "
+            f"(details in {INSTALL_LOG.relative_to(config.PROJ_ROOT)}). Install Quarto {version} "
+            f"from {DOWNLOAD_HELP} (or put its `quarto` on PATH) and run the command again."
+        )
+    return found
+
+
+def ensure_quarto(uv: str, optional: bool = False) -> str:
+    """Make the pinned Quarto available; return a one-line status for the user."""
+    pinned = config.quarto_version()
+    quarto = find_quarto()
+    if quarto is None:
+        try:
+            quarto = install_quarto(pinned, uv)
+        except DsopsError as err:
+            if optional:
+                return f"note: {err} Tests that render the site will be skipped."
+            raise
+    found = quarto_version(quarto)
+    if found != pinned:
+        return (
+            f"warning: {quarto} is Quarto {found}, but this project pins {pinned} "
+            "(QUARTO_VERSION); output may differ from CI's."
+        )
+    return f"Quarto {found} at {quarto}"

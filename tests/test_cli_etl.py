@@ -1,0 +1,163 @@
+"""`dsops etl` on good and bad input: exit codes, exact messages, files written or kept."""
+
+from pathlib import Path
+
+import pytest
+
+from dsops import config
+from dsops.cli import app
+
+SPECIES, SAMPLE, MASS = "Species", "Sample Number", "Body Mass (g)"
+
+
+@pytest.fixture
+def previous_outputs(tmp_path: Path, runner) -> dict[str, bytes]:
+    """A good run first, so each bad run can be shown to leave its outputs untouched."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["etl", "--raw", str(config.RAW_PENGUINS), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def run_bad(runner, tmp_path: Path, raw: Path, previous: dict[str, bytes]):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["etl", "--raw", str(raw), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == previous
+    return result.stderr
+
+
+def test_good_input_writes_both_outputs(tmp_path, runner):
+    out = tmp_path / "processed"
+    result = runner.invoke(app, ["etl", "--raw", str(config.RAW_PENGUINS), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"wrote 344 rows to {out / 'penguins.parquet'} and {out / 'penguins.duckdb'}\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["penguins.duckdb", "penguins.parquet"]
+
+
+def test_missing_required_column(tmp_path, runner, raw_table, write_csv, previous_outputs):
+    header, rows = raw_table
+    i = header.index(MASS)
+    raw = write_csv("bad.csv", header[:i] + header[i + 1 :], [r[:i] + r[i + 1 :] for r in rows])
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw} failed validation against the raw Palmer Station penguins export schema "
+        "(1 problem):\n"
+        "  - missing required column 'Body Mass (g)'\n"
+        "Fix the file (or pass --raw with a corrected copy); no outputs were written.\n"
+    )
+
+
+def test_non_numeric_measurement(tmp_path, runner, raw_table, write_csv, previous_outputs):
+    header, rows = raw_table
+    rows = [list(r) for r in rows]
+    i = header.index(MASS)
+    rows[2][i], rows[9][i] = "heavy", "4 kg"
+    raw = write_csv("bad.csv", header, rows)
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw} failed validation against the raw Palmer Station penguins export schema "
+        "(1 problem):\n"
+        "  - column 'Body Mass (g)' has values that are not a number "
+        "(line 4: 'heavy'; line 11: '4 kg')\n"
+        "Fix the file (or pass --raw with a corrected copy); no outputs were written.\n"
+    )
+
+
+def test_unknown_species(tmp_path, runner, raw_table, write_csv, previous_outputs):
+    header, rows = raw_table
+    rows = [list(r) for r in rows]
+    rows[4][header.index(SPECIES)] = "Emperor penguin (Aptenodytes forsteri)"
+    raw = write_csv("bad.csv", header, rows)
+    message = run_bad(runner, tmp_path, raw, previous_outputs)
+    assert "  - column 'Species' has values outside the allowed set [" in message
+    assert "(line 6: 'Emperor penguin (Aptenodytes forsteri)')\n" in message
+
+
+def test_duplicated_species_and_sample_number(
+    tmp_path, runner, raw_table, write_csv, previous_outputs
+):
+    header, rows = raw_table
+    rows = [list(r) for r in rows]
+    rows[5][header.index(SAMPLE)] = "1"
+    raw = write_csv("bad.csv", header, rows)
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw} failed validation against the raw Palmer Station penguins export schema "
+        "(1 problem):\n"
+        "  - columns ('Species', 'Sample Number'): each pair must appear once, but 2 rows share "
+        "a pair (line 2: ('Adelie Penguin (Pygoscelis adeliae)', '1'); "
+        "line 7: ('Adelie Penguin (Pygoscelis adeliae)', '1'))\n"
+        "Fix the file (or pass --raw with a corrected copy); no outputs were written.\n"
+    )
+
+
+def test_implausible_measurement(tmp_path, runner, raw_table, write_csv, previous_outputs):
+    header, rows = raw_table
+    rows = [list(r) for r in rows]
+    rows[0][header.index(MASS)] = "3.75"  # kilograms where grams are expected
+    raw = write_csv("bad.csv", header, rows)
+    message = run_bad(runner, tmp_path, raw, previous_outputs)
+    assert (
+        "  - column 'Body Mass (g)' has values outside the plausible range 2000.0 to 7000.0 "
+        "(line 2: 3.75)\n"
+    ) in message
+
+
+def test_several_problems_are_reported_together(
+    tmp_path, runner, raw_table, write_csv, previous_outputs
+):
+    header, rows = raw_table
+    rows = [list(r) for r in rows]
+    rows[0][header.index(MASS)] = "heavy"
+    rows[1][header.index("Island")] = "Atlantis"
+    raw = write_csv("bad.csv", header, rows)
+    message = run_bad(runner, tmp_path, raw, previous_outputs)
+    assert "(2 problems):" in message
+    assert "column 'Body Mass (g)' has values that are not a number (line 2: 'heavy')" in message
+    assert "column 'Island' has values outside the allowed set" in message
+
+
+def test_empty_file(tmp_path, runner, previous_outputs):
+    raw = tmp_path / "empty.csv"
+    raw.write_bytes(b"")
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw}: the file is empty; expected a CSV with a header row.\n"
+    )
+
+
+def test_header_only(tmp_path, runner, raw_table, write_csv, previous_outputs):
+    raw = write_csv("header.csv", raw_table[0], [])
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw}: the file has a header but no data rows.\n"
+    )
+
+
+def test_binary_file_is_not_csv(tmp_path, runner, previous_outputs):
+    raw = tmp_path / "penguins.csv"
+    raw.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw}: this is not a CSV text file (it contains binary data). "
+        "Pass the Palmer Station export as comma-separated text.\n"
+    )
+
+
+def test_non_utf8_text_is_not_csv(tmp_path, runner, previous_outputs):
+    raw = tmp_path / "latin1.csv"
+    raw.write_bytes("Species,Island\nAdélie,Dream\n".encode("latin-1"))
+    message = run_bad(runner, tmp_path, raw, previous_outputs)
+    assert message.startswith(f"error: {raw}: this is not a UTF-8 CSV text file (")
+
+
+def test_missing_raw_file(tmp_path, runner, previous_outputs):
+    raw = tmp_path / "nope.csv"
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw}: no such file. Pass --raw with the path of the export.\n"
+    )
+
+
+def test_unknown_option_is_a_usage_error(runner):
+    result = runner.invoke(app, ["etl", "--rwa", "x.csv"])
+    assert result.exit_code == 2
+    assert "No such option: --rwa" in result.output

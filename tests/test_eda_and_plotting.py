@@ -1,0 +1,57 @@
+import pandas as pd
+import pytest
+from plotnine import ggplot
+
+from dsops import config, eda
+from dsops.etl import load_raw, run_etl
+from dsops.plotting import SPECIES_COLOURS, theme_dsops
+from dsops.schema import MEASUREMENT_LABELS, SPECIES
+
+
+@pytest.fixture(scope="module")
+def penguins() -> pd.DataFrame:
+    return load_raw(config.RAW_PENGUINS)
+
+
+def test_duckdb_counts_add_up_to_every_bird(tmp_path):
+    result = run_etl(config.RAW_PENGUINS, tmp_path)
+    counts = eda.counts_by_island_year(result.duckdb)
+    assert counts[["2007", "2008", "2009"]].to_numpy().sum() == 344
+    gentoo = counts[counts["species"] == "Gentoo"]
+    assert gentoo["island"].tolist() == ["Biscoe"]
+
+
+def test_missingness_counts_and_orders(penguins):
+    table = eda.missingness(penguins)
+    assert table.iloc[0]["column"] == "comments"
+    by_column = table.set_index("column")
+    assert by_column.loc["sex", "missing"] == 11
+    assert by_column.loc["species", "missing"] == 0
+    assert by_column.loc["sex", "share"] == pytest.approx(11 / 344)
+
+
+def test_summary_by_species_and_sex(penguins):
+    table = eda.summary_by_species_sex(penguins)
+    assert len(table) == 6
+    assert table["n"].sum() == 333
+    adelie_male = table[(table["species"] == "Adelie") & (table["sex"] == "male")].iloc[0]
+    assert adelie_male["body_mass_g_mean"] == pytest.approx(4043.49, abs=0.01)
+
+
+def test_long_measurements_use_readable_labels(penguins):
+    long = eda.long_measurements(penguins)
+    assert list(long["measure"].cat.categories) == list(MEASUREMENT_LABELS.values())
+    assert not long["value"].isna().any()
+
+
+def test_every_species_has_a_colour():
+    assert set(SPECIES_COLOURS) == set(SPECIES.values())
+
+
+def test_theme_sets_size_and_builds_a_figure(penguins, tmp_path):
+    from plotnine import aes, geom_point
+
+    plot = ggplot(penguins.dropna(), aes("bill_length_mm", "body_mass_g")) + geom_point()
+    plot = plot + theme_dsops(width=5, height=3)
+    figure = plot.draw()
+    assert tuple(figure.get_size_inches()) == (5, 3)
