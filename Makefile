@@ -20,7 +20,7 @@ PARQUET := data/processed/penguins.parquet
 DUCKDB := data/processed/penguins.duckdb
 ETL_SOURCES := $(wildcard scripts/dsops/etl.py scripts/dsops/schema.py scripts/dsops/config.py scripts/dsops/files.py)
 
-.PHONY: help setup data quarto site preview test test-render lint format clean
+.PHONY: help setup data quarto site preview test test-render ci-summary lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,10 +52,13 @@ preview: data quarto ## Live preview with quarto preview
 
 test: data ## Run the whole test suite (render tests skip, saying why, where Quarto is missing)
 	@$(RUN) dsops ensure-quarto --uv "$(UV)" --optional
-	$(RUN) pytest
+	$(RUN) pytest $(PYTEST_ARGS)
 
 test-render: data quarto ## Only the render tests, against the site/ that `make site` built
-	DSOPS_RENDERED_SITE=site DSOPS_REQUIRE_QUARTO=1 $(RUN) pytest -m render
+	DSOPS_RENDERED_SITE=site DSOPS_REQUIRE_QUARTO=1 $(RUN) pytest -m render $(PYTEST_ARGS)
+
+ci-summary: setup ## Markdown summary of a CI job (tests, pages built, preview link)
+	@$(RUN) dsops ci-summary $(SUMMARY_ARGS)
 
 lint: setup ## ruff lint and format checks (code and pages' tooling)
 	$(RUN) ruff check .

@@ -133,3 +133,18 @@ def ensure_quarto(
         typer.echo(ensure(uv, optional=optional), err=True)
     except DsopsError as err:
         raise _fail(err) from None
+
+
+@app.command("ci-summary")
+def ci_summary(
+    junit: Annotated[Path | None, typer.Option(help="pytest JUnit XML report.")] = None,
+    site_dir: Annotated[Path | None, typer.Option(help="Rendered site folder.")] = None,
+    artifact_url: Annotated[str | None, typer.Option(help="Link to the uploaded site.")] = None,
+) -> None:
+    """Print a Markdown summary of a CI job (for $GITHUB_STEP_SUMMARY)."""
+    from dsops.ci import summary
+
+    try:
+        typer.echo(summary(junit, site_dir, artifact_url), nl=False)
+    except DsopsError as err:
+        raise _fail(err) from None

@@ -1,0 +1,51 @@
+"""A Markdown summary of a CI job: test counts from JUnit XML, pages built, preview link."""
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from dsops.errors import DsopsError
+from dsops.sitecheck import LIBRARY_DIRS
+
+
+def test_counts(junit: Path) -> dict[str, int]:
+    """passed / skipped / failed counts from a pytest JUnit XML report."""
+    try:
+        root = ET.parse(junit).getroot()
+    except (OSError, ET.ParseError) as err:
+        raise DsopsError(f"{junit}: cannot read the JUnit report ({err}).") from None
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    total = {
+        key: sum(int(s.get(key, 0)) for s in suites)
+        for key in ("tests", "skipped", "failures", "errors")
+    }
+    failed = total["failures"] + total["errors"]
+    return {
+        "passed": total["tests"] - total["skipped"] - failed,
+        "skipped": total["skipped"],
+        "failed": failed,
+    }
+
+
+def pages_built(site_dir: Path) -> int:
+    return sum(
+        1
+        for page in site_dir.rglob("*.html")
+        if not LIBRARY_DIRS.intersection(page.relative_to(site_dir).parts)
+    )
+
+
+def summary(junit: Path | None, site_dir: Path | None, artifact_url: str | None) -> str:
+    lines = []
+    if junit is not None:
+        counts = test_counts(junit)
+        icon = "❌" if counts["failed"] else "✅"
+        passed, skipped, failed = counts["passed"], counts["skipped"], counts["failed"]
+        lines.append(f"{icon} Tests: {passed} passed, {skipped} skipped, {failed} failed")
+    if site_dir is not None:
+        built = pages_built(site_dir) if site_dir.is_dir() else 0
+        lines.append(f"📄 Pages built: {built}")
+    if artifact_url:
+        lines.append(
+            f"📦 Preview: [download the rendered site]({artifact_url}) (unzip, open index.html)"
+        )
+    return "\n\n".join(lines) + "\n"

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+import pytest
+
+from dsops.ci import summary
+from dsops.ci import test_counts as count_tests
+from dsops.errors import DsopsError
+
+SITES = Path(__file__).parent / "fixtures" / "site"
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="1" failures="2" skipped="3" tests="10"/></testsuites>
+"""
+
+
+def test_counts_come_from_the_junit_report(tmp_path):
+    report = tmp_path / "results.xml"
+    report.write_text(JUNIT)
+    assert count_tests(report) == {"passed": 4, "skipped": 3, "failed": 3}
+
+
+def test_summary_names_tests_pages_and_the_preview(tmp_path):
+    report = tmp_path / "results.xml"
+    report.write_text(JUNIT)
+    text = summary(report, SITES / "good", "https://example.org/artifact/1")
+    assert text == (
+        "❌ Tests: 4 passed, 3 skipped, 3 failed\n\n"
+        "📄 Pages built: 2\n\n"
+        "📦 Preview: [download the rendered site](https://example.org/artifact/1) "
+        "(unzip, open index.html)\n"
+    )
+
+
+def test_an_unreadable_report_is_one_clear_error(tmp_path):
+    with pytest.raises(DsopsError, match="cannot read the JUnit report"):
+        count_tests(tmp_path / "missing.xml")

@@ -1,0 +1,176 @@
+"""Static checks of the GitHub Actions workflows: they cannot run here, so they must be
+right by construction (marker `workflows`)."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dsops import config
+
+pytestmark = pytest.mark.workflows
+WORKFLOWS = config.PROJ_ROOT / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def load(name: str) -> dict:
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as True
+    return data
+
+
+def steps(workflow: dict):
+    for job in workflow["jobs"].values():
+        yield from job.get("steps", [])
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    assert found, f"{name} is not installed: run `make setup`"
+    return found
+
+
+def test_there_are_the_three_workflows():
+    assert [f.name for f in FILES] == ["build.yml", "check.yml", "publish.yml"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
+def test_workflow_matches_the_github_schema(path: Path):
+    done = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_zizmor_finds_nothing():
+    done = subprocess.run(
+        [
+            tool("zizmor"),
+            "--offline",
+            "--config",
+            str(WORKFLOWS.parent / "zizmor.yml"),
+            str(WORKFLOWS),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings to report" in done.stdout + done.stderr
+
+
+def test_check_runs_on_every_pull_request_and_push():
+    check = load("check.yml")
+    assert set(check["on"]) == {"pull_request", "push"}
+    assert check["on"]["push"] is None and check["on"]["pull_request"] is None
+    assert check["jobs"]["build"]["uses"] == "./.github/workflows/build.yml"
+
+
+def test_publish_triggers_reuse_the_build_and_never_overlap():
+    publish = load("publish.yml")
+    assert publish["on"]["push"] == {"branches": ["main"]}
+    assert "workflow_dispatch" in publish["on"]
+    assert len(publish["on"]["schedule"]) == 1
+    assert publish["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    build, deploy = publish["jobs"]["build"], publish["jobs"]["deploy"]
+    assert build["uses"] == "./.github/workflows/build.yml"
+    assert build["with"] == {"pages-artifact": True}
+    assert deploy["needs"] == "build"  # a failed build or test never deploys
+    assert deploy["environment"]["name"] == "github-pages"
+    assert deploy["outputs"]["page_url"] == "${{ steps.deployment.outputs.page_url }}"
+    assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+
+
+def test_least_privilege():
+    for path in FILES:
+        workflow = load(path.name)
+        assert workflow["permissions"] == {}, path.name
+        for name, job in workflow["jobs"].items():
+            expected = (
+                {"pages": "write", "id-token": "write"}
+                if (path.name, name) == ("publish.yml", "deploy")
+                else {"contents": "read"}
+            )
+            assert job["permissions"] == expected, f"{path.name}: {name}"
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version():
+    for path in FILES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"^\s*(?:-\s*)?uses:\s*(\S+)(.*)$", line)
+            if not match or match[1].startswith("./"):
+                continue
+            assert PINNED.match(match[1]), f"{path.name}: {line.strip()}"
+            assert re.match(r"^\s*#\s*v\d", match[2]), f"{path.name}: no version comment: {line}"
+
+
+def test_pins_are_the_verified_ones():
+    pins_file = config.PROJ_ROOT.parent / "shared" / "ACTION_PINS.md"
+    if not pins_file.is_file():
+        pytest.skip(f"{pins_file} is not beside this checkout")
+    verified = dict(
+        re.findall(
+            r"\|\s*([\w-]+/[\w-]+)\s*\|\s*v[\d.]+\s*\|\s*`([0-9a-f]{40})`", pins_file.read_text()
+        )
+    )
+    for path in FILES:
+        for action, sha in re.findall(
+            r"uses:\s*([\w-]+/[\w-]+)(?:/[\w-]+)?@([0-9a-f]{40})", path.read_text()
+        ):
+            assert verified.get(action) == sha, f"{path.name}: {action}@{sha}"
+
+
+def test_checkout_never_keeps_credentials_and_jobs_have_timeouts():
+    build = load("build.yml")
+    for name, job in build["jobs"].items():
+        assert job["timeout-minutes"] <= 60, name
+        checkout = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+        assert checkout and checkout[0]["with"]["persist-credentials"] is False, name
+    assert load("publish.yml")["jobs"]["deploy"]["timeout-minutes"] <= 60
+
+
+def test_dependency_cache_is_keyed_on_the_lockfile():
+    setups = [
+        s for s in steps(load("build.yml")) if s.get("uses", "").startswith("astral-sh/setup-uv@")
+    ]
+    assert len(setups) == 3
+    for step in setups:
+        assert step["with"]["enable-cache"] is True
+        assert step["with"]["cache-dependency-glob"] == "uv.lock"
+
+
+def test_quarto_version_comes_from_the_repository_pin():
+    build = load("build.yml")["jobs"]["build"]
+    pin = next(s for s in build["steps"] if s.get("id") == "pin")
+    assert pin["run"] == 'echo "version=$(cat QUARTO_VERSION)" >> "$GITHUB_OUTPUT"'
+    setup = next(
+        s
+        for s in build["steps"]
+        if s.get("uses", "").startswith("quarto-dev/quarto-actions/setup@")
+    )
+    assert setup["with"]["version"] == "${{ steps.pin.outputs.version }}"
+    assert (config.PROJ_ROOT / "QUARTO_VERSION").read_text().strip() == config.quarto_version()
+
+
+def test_jobs_call_the_readme_make_targets():
+    jobs = load("build.yml")["jobs"]
+    runs = {name: [s["run"] for s in job["steps"] if "run" in s] for name, job in jobs.items()}
+    assert runs["lint"] == ["make lint"]
+    assert runs["test"][0].startswith("make test ")
+    assert "make site" in runs["build"]
+    assert any(r.startswith("make test-render") for r in runs["build"])
+    readme = (config.PROJ_ROOT / "README.md").read_text()
+    assert "make site" in readme and "make test" in readme
+
+
+def test_preview_artifact_is_named_after_the_pull_request_or_commit():
+    build = load("build.yml")["jobs"]["build"]
+    upload = next(s for s in build["steps"] if s.get("id") == "upload")
+    name = upload["with"]["name"]
+    assert "github.event.pull_request.number" in name and "github.sha" in name
+    assert upload["with"]["path"] == "site/"
