@@ -15,12 +15,17 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/uv/bin/uv)
 RUN := $(UV) run --locked --no-sync
 export QUARTO_PYTHON := $(CURDIR)/.venv/bin/python
 
-RAW := data/raw/penguins-raw.csv
+RAW := data/raw/penguins/penguins-raw.csv
 PARQUET := data/processed/penguins.parquet
 DUCKDB := data/processed/penguins.duckdb
-ETL_SOURCES := $(wildcard scripts/dsops/etl.py scripts/dsops/schema.py scripts/dsops/config.py scripts/dsops/files.py)
+SHARED_SOURCES := $(wildcard scripts/dsops/shared/*.py)
+ETL_SOURCES := $(wildcard scripts/dsops/penguins/etl.py scripts/dsops/penguins/schema.py scripts/dsops/penguins/columns.py) $(SHARED_SOURCES)
+# The model store (models/, a pins board) is written only by `dsops train`; this stamp
+# lives inside it, so deleting models/ also makes the model stale.
+MODEL_STAMP := models/.trained-penguin-body-mass
+TRAIN_SOURCES := $(wildcard scripts/dsops/penguins/model.py scripts/dsops/penguins/train.py scripts/dsops/penguins/data.py) $(SHARED_SOURCES)
 
-.PHONY: help setup data quarto site preview test test-render ci-summary lint format clean
+.PHONY: help setup data train quarto site preview test test-render bench ci-summary lint format clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,7 +36,7 @@ $(UV):
 	  || { echo "error: could not install uv with '$(PYTHON) -m pip'. Install uv (https://docs.astral.sh/uv/) and run make again." >&2; exit 1; }
 
 setup: $(UV) ## Install uv if missing and sync the locked environment (.venv)
-	@$(UV) sync --locked --inexact --quiet
+	@$(UV) sync --locked --inexact --quiet --compile-bytecode
 
 data: setup $(PARQUET) $(DUCKDB) ## Run the data pipeline if its outputs are missing or stale
 
@@ -41,28 +46,38 @@ $(PARQUET): $(RAW) $(ETL_SOURCES) uv.lock
 $(DUCKDB): $(PARQUET)
 	@test -f $@ || $(RUN) dsops etl --raw $(RAW) --out $(@D)
 
+train: data $(MODEL_STAMP) ## Train and store the models if their inputs changed (the model store)
+
+$(MODEL_STAMP): $(PARQUET) $(TRAIN_SOURCES) uv.lock
+	$(RUN) dsops train
+	@touch $@
+
 quarto: setup ## Make sure the pinned Quarto is available (installs quarto-cli from PyPI if missing)
 	@$(RUN) dsops ensure-quarto --uv "$(UV)"
 
-site: data quarto ## Build the whole site into site/ (every page executed)
+site: train quarto ## Build the whole site into site/ (every page executed)
 	$(RUN) quarto render
 
-preview: data quarto ## Live preview with quarto preview
+preview: train quarto ## Live preview with quarto preview
 	$(RUN) quarto preview
 
-test: data ## Run the whole test suite (render tests skip, saying why, where Quarto is missing)
+test: train ## Run the whole test suite (render tests skip, saying why, where Quarto is missing)
 	@$(RUN) dsops ensure-quarto --uv "$(UV)" --optional
-	$(RUN) pytest $(PYTEST_ARGS)
+	$(RUN) pytest -n 2 --durations=20 $(PYTEST_ARGS)
 
-test-render: data quarto ## Only the render tests, against the site/ that `make site` built
+test-render: train quarto ## Only the render tests, against the site/ that `make site` built
 	DSOPS_RENDERED_SITE=site DSOPS_REQUIRE_QUARTO=1 $(RUN) pytest -m render $(PYTEST_ARGS)
+
+bench: train ## Measure the pipeline steps and write data/benchmarks/*.json
+	$(RUN) dsops bench
 
 ci-summary: setup ## Markdown summary of a CI job (tests, pages built, preview link)
 	@$(RUN) dsops ci-summary $(SUMMARY_ARGS)
 
-lint: setup ## ruff lint and format checks (code and pages' tooling)
+lint: setup ## ruff lint and format checks, and the import-linter layer contracts
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports --no-cache
 
 format: setup ## Apply ruff's fixes and formatting
 	$(RUN) ruff check --fix .

@@ -1,19 +1,91 @@
-"""Shared fixtures: copies of the raw export with one thing wrong, and an in-process CLI."""
+"""Shared fixtures and the suite's own rules.
+
+- Hypothesis runs with no deadline (2-core machines are slow and uneven) and keeps its
+  example database outside the repository.
+- The suite writes nothing into the work tree: `git status --ignored` is compared
+  before and after the session (only `.pytest_cache/` and `__pycache__/` may appear);
+  a difference fails the run and names the paths.
+"""
 
 import csv
+import os
+import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from typer.testing import CliRunner
 
-from dsops import config
+from dsops.shared import paths
+
+settings.register_profile(
+    "dsops",
+    deadline=None,
+    database=DirectoryBasedExampleDatabase(Path(tempfile.gettempdir()) / "dsops-hypothesis"),
+)
+settings.load_profile("dsops")
+
+ALLOWED_NEW = (".pytest_cache/", "__pycache__/")
+
+
+def work_tree_state(root: Path = paths.PROJ_ROOT) -> set[str] | None:
+    """`git status --ignored --porcelain` lines, or None outside a git checkout."""
+    try:
+        done = subprocess.run(
+            ["git", "status", "--ignored", "--porcelain", "--untracked-files=all"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return set(done.stdout.splitlines())
+
+
+def tree_changes(before: set[str], after: set[str]) -> list[str]:
+    """Status lines that appeared or vanished, less the caches pytest and Python keep."""
+    changed = before.symmetric_difference(after)
+    return sorted(line for line in changed if not any(part in line for part in ALLOWED_NEW))
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput")  # pytest-xdist workers have workerinput
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _is_controller(session.config):
+        session.config.stash[_STASH] = work_tree_state()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _is_controller(session.config) or os.environ.get("DSOPS_SKIP_TREE_CHECK") == "1":
+        return
+    before = session.config.stash.get(_STASH, None)
+    after = work_tree_state()
+    if before is None or after is None:
+        print("\nnote: not a git checkout, so the suite could not check it wrote nothing.")
+        return
+    changes = tree_changes(before, after)
+    if changes:
+        print(
+            "\nerror: the test suite changed the work tree (tests must write to tmp_path):\n"
+            + "\n".join(f"  {line}" for line in changes)
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_STASH = pytest.StashKey[set[str] | None]()
 
 
 @pytest.fixture(scope="session")
 def raw_table() -> tuple[list[str], list[list[str]]]:
     """Header and rows of the real raw export."""
-    with open(config.RAW_PENGUINS, newline="", encoding="utf-8") as handle:
+    with open(paths.RAW_PENGUINS, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     return rows[0], rows[1:]
 

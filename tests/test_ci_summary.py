@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from dsops.ci import summary
-from dsops.ci import test_counts as count_tests
-from dsops.errors import DsopsError
+from dsops.shared.errors import DsopsError
+from sitebuild.ci import summary
+from sitebuild.ci import test_counts as count_tests
 
 SITES = Path(__file__).parent / "fixtures" / "site"
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from dsops import config
 from dsops.cli import app
+from dsops.shared import paths
 
 SPECIES, SAMPLE, MASS = "Species", "Sample Number", "Body Mass (g)"
 
@@ -14,7 +14,7 @@ SPECIES, SAMPLE, MASS = "Species", "Sample Number", "Body Mass (g)"
 def previous_outputs(tmp_path: Path, runner) -> dict[str, bytes]:
     """A good run first, so each bad run can be shown to leave its outputs untouched."""
     out = tmp_path / "out"
-    result = runner.invoke(app, ["etl", "--raw", str(config.RAW_PENGUINS), "--out", str(out)])
+    result = runner.invoke(app, ["etl", "--raw", str(paths.RAW_PENGUINS), "--out", str(out)])
     assert result.exit_code == 0, result.output
     return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 
@@ -31,7 +31,7 @@ def run_bad(runner, tmp_path: Path, raw: Path, previous: dict[str, bytes]):
 
 def test_good_input_writes_both_outputs(tmp_path, runner):
     out = tmp_path / "processed"
-    result = runner.invoke(app, ["etl", "--raw", str(config.RAW_PENGUINS), "--out", str(out)])
+    result = runner.invoke(app, ["etl", "--raw", str(paths.RAW_PENGUINS), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         f"wrote 344 rows to {out / 'penguins.parquet'} and {out / 'penguins.duckdb'}\n"

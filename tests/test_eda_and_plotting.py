@@ -2,19 +2,20 @@ import pandas as pd
 import pytest
 from plotnine import ggplot
 
-from dsops import config, eda
-from dsops.etl import load_raw, run_etl
-from dsops.plotting import SPECIES_COLOURS, theme_dsops
-from dsops.schema import MEASUREMENT_LABELS, SPECIES
+from dsops.penguins import eda
+from dsops.penguins.columns import MEASUREMENT_LABELS, SPECIES
+from dsops.penguins.etl import load_raw, run_etl
+from dsops.shared import paths
+from dsops.shared.plotting import SPECIES_COLOURS, theme_dsops
 
 
 @pytest.fixture(scope="module")
 def penguins() -> pd.DataFrame:
-    return load_raw(config.RAW_PENGUINS)
+    return load_raw(paths.RAW_PENGUINS)
 
 
 def test_duckdb_counts_add_up_to_every_bird(tmp_path):
-    result = run_etl(config.RAW_PENGUINS, tmp_path)
+    result = run_etl(paths.RAW_PENGUINS, tmp_path)
     counts = eda.counts_by_island_year(result.duckdb)
     assert counts[["2007", "2008", "2009"]].to_numpy().sum() == 344
     gentoo = counts[counts["species"] == "Gentoo"]

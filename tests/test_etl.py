@@ -4,15 +4,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dsops import config
-from dsops.errors import DataValidationError
-from dsops.etl import load_raw, read_raw, run_etl, write_outputs
-from dsops.schema import CLEAN_SCHEMA
+from dsops.penguins.etl import load_raw, read_raw, run_etl, write_outputs
+from dsops.penguins.schema import CLEAN_SCHEMA
+from dsops.shared import paths
+from dsops.shared.errors import DataValidationError
 
 
 @pytest.fixture(scope="module")
 def clean() -> pd.DataFrame:
-    return load_raw(config.RAW_PENGUINS)
+    return load_raw(paths.RAW_PENGUINS)
 
 
 def test_clean_table_satisfies_its_schema(clean):
@@ -42,8 +42,8 @@ def test_rows_are_sorted_by_species_and_sample_number(clean):
 
 
 def test_running_twice_gives_identical_outputs(tmp_path):
-    first = run_etl(config.RAW_PENGUINS, tmp_path / "a")
-    second = run_etl(config.RAW_PENGUINS, tmp_path / "b")
+    first = run_etl(paths.RAW_PENGUINS, tmp_path / "a")
+    second = run_etl(paths.RAW_PENGUINS, tmp_path / "b")
     assert first.parquet.read_bytes() == second.parquet.read_bytes()
     tables = []
     for result in (first, second):
@@ -54,7 +54,7 @@ def test_running_twice_gives_identical_outputs(tmp_path):
 
 
 def test_parquet_and_duckdb_hold_the_same_table(tmp_path):
-    result = run_etl(config.RAW_PENGUINS, tmp_path)
+    result = run_etl(paths.RAW_PENGUINS, tmp_path)
     from_parquet = pd.read_parquet(result.parquet)
     with duckdb.connect(str(result.duckdb), read_only=True) as con:
         from_duckdb = con.sql("SELECT * FROM penguins").df()
@@ -63,7 +63,7 @@ def test_parquet_and_duckdb_hold_the_same_table(tmp_path):
 
 
 def test_a_failed_write_leaves_the_previous_outputs_and_no_temporary_files(tmp_path, monkeypatch):
-    result = run_etl(config.RAW_PENGUINS, tmp_path)
+    result = run_etl(paths.RAW_PENGUINS, tmp_path)
     before = {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)}
 
     def crash(*args, **kwargs):
@@ -71,7 +71,7 @@ def test_a_failed_write_leaves_the_previous_outputs_and_no_temporary_files(tmp_p
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
     with pytest.raises(OSError, match="disk full"):
-        write_outputs(load_raw(config.RAW_PENGUINS), tmp_path)
+        write_outputs(load_raw(paths.RAW_PENGUINS), tmp_path)
     assert {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before)
 

@@ -1,23 +1,22 @@
-"""The body-mass models: derived feature names, honest evaluation, saved artifact and card."""
+"""The body-mass model: derived feature names and an honest evaluation."""
 
-import json
 import math
 
 import pytest
 
-from dsops import config, model
-from dsops.errors import DsopsError
-from dsops.etl import load_raw
+from dsops.penguins import model
+from dsops.penguins.etl import load_raw
+from dsops.shared import paths
 
 
 @pytest.fixture(scope="module")
 def frame():
-    return model.modelling_frame(load_raw(config.RAW_PENGUINS))
+    return model.modelling_frame(load_raw(paths.RAW_PENGUINS))
 
 
 @pytest.fixture(scope="module")
 def evaluation(frame):
-    return model.evaluate(frame, seed=config.SEED)
+    return model.evaluate(frame, seed=paths.SEED)
 
 
 def test_modelling_frame_drops_incomplete_birds(frame):
@@ -61,44 +60,15 @@ def test_linear_model_beats_the_baseline_on_held_out_data(evaluation):
 def test_test_set_is_a_quarter_of_the_birds(evaluation, frame):
     assert evaluation.train_rows + evaluation.test_rows == len(frame)
     assert evaluation.test_rows == math.ceil(len(frame) * model.TEST_SIZE)
-    assert len(evaluation.test_predictions) == evaluation.test_rows
+    assert list(evaluation.test_predictions.columns) == [*model.FEATURES, "observed", "predicted"]
+
+
+def test_cross_validation_reports_every_fold(evaluation):
+    assert len(evaluation.cv_fold_rmse) == model.CV_FOLDS
+    cv_mean = evaluation.metrics.query("model == 'linear model' and evaluation != 'held-out test'")
+    assert sum(evaluation.cv_fold_rmse) / model.CV_FOLDS == pytest.approx(cv_mean["rmse"].iloc[0])
 
 
 def test_evaluation_is_reproducible(frame, evaluation):
-    again = model.evaluate(frame, seed=config.SEED)
+    again = model.evaluate(frame, seed=paths.SEED)
     assert again.metrics.equals(evaluation.metrics)
-
-
-def test_saved_model_round_trips_with_its_card(tmp_path, evaluation, frame):
-    data = tmp_path / "train.parquet"
-    frame.to_parquet(data)
-    model_path, card_path = model.save_model(evaluation, data, tmp_path / "m")
-    pipeline, card = model.load_model(tmp_path / "m")
-    sample = frame[model.FEATURES].head(5)
-    assert (pipeline.predict(sample) == evaluation.pipeline.predict(sample)).all()
-    assert card == json.loads(card_path.read_text())
-    from dsops.files import sha256_file
-
-    assert card["training_data"]["sha256"] == sha256_file(data)
-    assert card["version"].endswith(sha256_file(data)[:12])
-    assert card["encoded_features"] == model.feature_names(evaluation.pipeline)
-    assert set(card["metrics"]["held_out_test"]) == {"linear model", "baseline (mean)"}
-    assert card["libraries"]["scikit-learn"]
-    assert card["random_seed"] == config.SEED
-    assert model_path.stat().st_size > 0
-
-
-def test_loading_refuses_a_model_from_another_scikit_learn(tmp_path, evaluation, frame):
-    data = tmp_path / "train.parquet"
-    frame.to_parquet(data)
-    _, card_path = model.save_model(evaluation, data, tmp_path)
-    card = json.loads(card_path.read_text())
-    card["libraries"]["scikit-learn"] = "0.0.1"
-    card_path.write_text(json.dumps(card))
-    with pytest.raises(DsopsError, match=r"saved with scikit-learn 0\.0\.1 but"):
-        model.load_model(tmp_path)
-
-
-def test_loading_from_an_empty_folder_says_how_to_build_the_model(tmp_path):
-    with pytest.raises(DsopsError, match=r"no model in .*render analyses/penguins/model\.qmd"):
-        model.load_model(tmp_path)

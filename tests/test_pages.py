@@ -8,16 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from dsops import config
-from dsops.errors import DsopsError
-from dsops.pages import discover_pages, execute_page, parse_qmd
+from dsops.shared import paths
+from dsops.shared.errors import DsopsError
+from sitebuild.pages import InlineExpression, execute_page, parse_qmd
+from sitebuild.project import QuartoProject, load_project
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
-PAGES = discover_pages()
+FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "project"
+PROJECT = load_project()
+PAGES = PROJECT.pages
+PAGE_TIME_LIMIT = 30  # seconds; pages must stay well under 10 s on a 2-core machine
 
 
 def test_parse_finds_python_cells_and_their_options():
-    page = parse_qmd(FIXTURES / "ok.qmd")
+    page = parse_qmd(FIXTURES / "ok.qmd", PROJECT)
     assert page.front_matter == {"title": "A page that runs"}
     assert [cell.label for cell in page.cells] == ["first", "skipped", "second"]
     assert [cell.line for cell in page.cells] == [5, 15, 21]
@@ -25,8 +29,18 @@ def test_parse_finds_python_cells_and_their_options():
 
 
 def test_front_matter_eval_false_is_the_default_a_cell_can_override():
-    page = parse_qmd(FIXTURES / "not-evaluated.qmd")
+    page = parse_qmd(FIXTURES / "not-evaluated.qmd", PROJECT)
     assert [cell.source for cell in page.executable_cells()] == ["#| eval: true\nran = True"]
+
+
+def test_inline_expressions_are_found_in_prose_not_in_code_blocks():
+    page = parse_qmd(FIXTURES / "conventions.qmd", PROJECT)
+    assert [(c.expression, c.line) for c in page.inline] == [
+        ("len(frame)", 16),
+        ('int(frame["y"].max())', 16),
+    ]
+    kinds = [type(c).__name__ for c in page.chunks]
+    assert kinds == ["Cell", "InlineExpression", "InlineExpression", "Cell", "Cell"]
 
 
 def test_an_unclosed_cell_is_reported(tmp_path):
@@ -36,38 +50,73 @@ def test_an_unclosed_cell_is_reported(tmp_path):
         parse_qmd(page)
 
 
-def test_discovery_follows_the_quarto_render_list():
-    relative = [p.relative_to(config.PROJ_ROOT).as_posix() for p in PAGES]
-    assert relative[0] == "index.qmd"
-    assert {"analyses/penguins/eda.qmd", "analyses/penguins/model.qmd"} <= set(relative)
-    assert not any(part.startswith("_") for p in relative for part in p.split("/"))
-    assert not any(p.startswith("tests/") for p in relative)
+def test_a_missing_page_is_one_sentence(tmp_path):
+    with pytest.raises(DsopsError, match=r"nope\.qmd: cannot read this page \(No such file"):
+        parse_qmd(tmp_path / "nope.qmd")
 
 
 def test_cells_run_in_order_with_the_project_root_as_working_directory():
-    report = execute_page(FIXTURES / "ok.qmd")
+    report = execute_page(FIXTURES / "ok.qmd", PROJECT)
     assert report.cells_run == 2
 
 
 def test_working_directory_is_the_project_root(tmp_path):
     page = tmp_path / "cwd.qmd"
-    check = f"import os\nassert os.getcwd() == {str(config.PROJ_ROOT)!r}, os.getcwd()"
+    check = f"import os\nassert os.getcwd() == {str(paths.PROJ_ROOT)!r}, os.getcwd()"
     page.write_text(f"```{{python}}\n{check}\n```\n", encoding="utf-8")
-    assert execute_page(page).cells_run == 1
+    assert execute_page(page, PROJECT).cells_run == 1
 
 
-def test_an_error_names_the_page_the_cell_and_the_exception():
-    with pytest.raises(DsopsError) as caught:
-        execute_page(FIXTURES / "broken.qmd")
-    first_line = str(caught.value).splitlines()[0]
-    assert first_line.endswith(
-        "broken.qmd, boom (line 10) failed: ZeroDivisionError: division by zero"
-    )
+def test_a_project_with_execute_dir_file_runs_pages_in_their_folder():
+    project = QuartoProject.load(FIXTURE_PROJECT)
+    report = execute_page(FIXTURE_PROJECT / "index.qmd", project)
+    assert report.inline_values == {"os.path.basename(here)": "project"}
 
 
-def test_a_warning_fails_the_page_because_readers_would_see_it():
-    with pytest.raises(DsopsError, match=r"warns.qmd, noisy \(line 5\) wrote to stderr"):
-        execute_page(FIXTURES / "warns.qmd")
+def test_folder_metadata_switches_evaluation_off_and_a_deeper_folder_on():
+    project = QuartoProject.load(FIXTURE_PROJECT)
+    assert execute_page(FIXTURE_PROJECT / "section/page.qmd", project).cells_run == 0
+    assert execute_page(FIXTURE_PROJECT / "section/deeper/page.qmd", project).cells_run == 1
+
+
+def test_the_page_conventions_run_and_their_figures_come_in_two_renderings():
+    report = execute_page(FIXTURES / "conventions.qmd", PROJECT)
+    assert report.inline_values == {"len(frame)": "3", 'int(frame["y"].max())': "5"}
+    assert sorted(report.figures) == ["fig-frame-dark", "fig-frame-light"]
+    assert all(png.startswith(b"\x89PNG") for png in report.figures.values())
+    assert report.figures["fig-frame-dark"] != report.figures["fig-frame-light"]
+
+
+def test_figures_are_saved_by_label_and_rendering(tmp_path):
+    report = execute_page(FIXTURES / "conventions.qmd", PROJECT)
+    saved = report.save_figures(tmp_path)
+    assert sorted(p.name for p in saved) == [
+        "conventions--fig-frame-dark.png",
+        "conventions--fig-frame-light.png",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "message"),
+    [
+        ("broken.qmd", r"broken\.qmd, boom \(line 10\) failed: ZeroDivisionError"),
+        ("warns.qmd", r"warns\.qmd, noisy \(line 5\) wrote to stderr"),
+        (
+            "broken-inline.qmd",
+            r"inline expression `question` \(line 10\) failed: NameError: name 'question'",
+        ),
+        ("html-output.qmd", r"frame \(line 5\) displays text/html, which makes Quarto load"),
+        ("raw-html-not-asis.qmd", r"tbl-oops \(line 5\) prints a raw HTML block but is not"),
+        (
+            "uncaptioned-figure.qmd",
+            r"plot \(line 5\) shows a figure without a `fig-` label, fig-cap, fig-alt",
+        ),
+        ("one-rendering.qmd", r"declares renderings \['light', 'dark'\] but shows 1 image"),
+    ],
+)
+def test_what_a_reader_would_see_fails_the_page(fixture, message):
+    with pytest.raises(DsopsError, match=message):
+        execute_page(FIXTURES / fixture, PROJECT)
 
 
 def test_check_pages_command_reports_failures(runner):
@@ -81,11 +130,23 @@ def test_check_pages_command_reports_failures(runner):
     assert "FAIL " in result.stderr and "ZeroDivisionError" in result.stderr
 
 
+def test_check_pages_on_a_missing_page_is_one_line(runner, tmp_path):
+    from dsops.cli import app
+
+    result = runner.invoke(app, ["check-pages", str(tmp_path / "nope.qmd")])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "cannot read this page" in result.stderr
+
+
+def test_inline_expression_type():
+    assert InlineExpression("x", 3).label == "inline expression `x` (line 3)"
+
+
 @pytest.mark.pages
-@pytest.mark.parametrize(
-    "page", PAGES, ids=[p.relative_to(config.PROJ_ROOT).as_posix() for p in PAGES]
-)
+@pytest.mark.parametrize("page", PAGES, ids=[PROJECT.relative(p) for p in PAGES])
 def test_page_executes(page: Path):
-    if not config.PROCESSED_PARQUET.is_file():
-        pytest.fail(f"{config.PROCESSED_PARQUET} is missing: run `make data` (make test does).")
-    execute_page(page)
+    report = execute_page(page, PROJECT)
+    assert report.seconds < PAGE_TIME_LIMIT, (
+        f"{PROJECT.relative(page)} took {report.seconds:.1f} s to execute "
+        f"(limit {PAGE_TIME_LIMIT} s): move heavy work into a pipeline step"
+    )

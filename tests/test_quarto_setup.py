@@ -5,8 +5,9 @@ import subprocess
 
 import pytest
 
-from dsops import config, quarto
-from dsops.errors import DsopsError
+from dsops.shared import paths
+from dsops.shared.errors import DsopsError
+from sitebuild import quarto
 
 
 def fake_install_failure(version, uv):
@@ -16,7 +17,7 @@ def fake_install_failure(version, uv):
 def test_a_quarto_that_cannot_be_installed_fails_make_site(monkeypatch):
     monkeypatch.setattr(quarto, "find_quarto", lambda: None)
     monkeypatch.setattr(quarto, "install_quarto", fake_install_failure)
-    with pytest.raises(DsopsError, match=f"Quarto {config.quarto_version()} is not installed"):
+    with pytest.raises(DsopsError, match=f"Quarto {paths.quarto_version()} is not installed"):
         quarto.ensure_quarto("uv")
 
 
@@ -40,7 +41,7 @@ def test_a_failed_download_is_explained(monkeypatch, tmp_path):
         return subprocess.CompletedProcess(command, 1)
 
     monkeypatch.setattr(quarto.subprocess, "run", pip_install)
-    monkeypatch.setattr(quarto.config, "PROJ_ROOT", tmp_path)
+    monkeypatch.setattr(quarto.paths, "PROJ_ROOT", tmp_path)
     with pytest.raises(DsopsError) as caught:
         quarto.install_quarto("1.8.25", "uv")
     message = str(caught.value)
@@ -58,6 +59,6 @@ def test_a_different_quarto_version_is_warned_about(monkeypatch, tmp_path):
 
 
 def test_the_makefile_reads_the_single_pin():
-    makefile = (config.PROJ_ROOT / "Makefile").read_text()
+    makefile = (paths.PROJ_ROOT / "Makefile").read_text()
     assert "QUARTO_VERSION := $(shell cat QUARTO_VERSION)" in makefile
     assert not re.search(r"quarto-cli==\d", makefile)

@@ -1,23 +1,24 @@
-"""The raw export is immutable: its checksum is recorded and checked."""
+"""Raw data is immutable: every dataset folder's checksums are recorded and checked."""
 
 import shutil
 
 import pytest
 
-from dsops import config
-from dsops.errors import DsopsError
-from dsops.provenance import read_manifest, verify_manifest
+from dsops.shared import paths
+from dsops.shared.errors import DsopsError
+from dsops.shared.provenance import raw_manifests, read_manifest, verify_manifest
 
 
-def test_raw_files_match_their_manifest():
-    checked = verify_manifest(config.RAW_MANIFEST)
-    assert config.RAW_PENGUINS in checked
+def test_every_dataset_folder_matches_its_manifest():
+    manifests = raw_manifests()
+    assert paths.RAW_PENGUINS_MANIFEST in manifests
+    checked = [path for manifest in manifests for path in verify_manifest(manifest)]
+    assert paths.RAW_PENGUINS in checked
 
 
-def test_every_raw_data_file_is_in_the_manifest():
-    listed = set(read_manifest(config.RAW_MANIFEST))
-    data_files = {p.name for p in config.RAW_DIR.iterdir() if p.suffix == ".csv"}
-    assert data_files == listed
+def test_every_dataset_folder_has_provenance():
+    for manifest in raw_manifests():
+        assert (manifest.parent / "PROVENANCE.md").is_file(), manifest.parent
 
 
 def test_raw_export_has_the_documented_shape(raw_table):
@@ -26,18 +27,41 @@ def test_raw_export_has_the_documented_shape(raw_table):
     assert len(rows) == 344
 
 
-def test_a_changed_raw_file_is_reported(tmp_path):
-    shutil.copy(config.RAW_MANIFEST, tmp_path / "SHA256SUMS")
-    changed = tmp_path / config.RAW_PENGUINS.name
-    changed.write_bytes(config.RAW_PENGUINS.read_bytes().replace(b"3750", b"3751", 1))
+@pytest.fixture
+def copy_of_penguins(tmp_path):
+    folder = tmp_path / "penguins"
+    shutil.copytree(paths.RAW_PENGUINS_DIR, folder)
+    return folder
+
+
+def test_a_changed_raw_file_is_reported(copy_of_penguins):
+    changed = copy_of_penguins / paths.RAW_PENGUINS.name
+    changed.write_bytes(changed.read_bytes().replace(b"3750", b"3751", 1))
     with pytest.raises(DsopsError, match=r"penguins-raw\.csv has changed: its SHA-256 is"):
-        verify_manifest(tmp_path / "SHA256SUMS")
+        verify_manifest(copy_of_penguins / "SHA256SUMS")
 
 
-def test_a_listed_file_that_is_missing_is_reported(tmp_path):
-    shutil.copy(config.RAW_MANIFEST, tmp_path / "SHA256SUMS")
+def test_a_listed_file_that_is_missing_is_reported(copy_of_penguins):
+    (copy_of_penguins / paths.RAW_PENGUINS.name).unlink()
     with pytest.raises(DsopsError, match=r"is listed in .* but does not exist"):
-        verify_manifest(tmp_path / "SHA256SUMS")
+        verify_manifest(copy_of_penguins / "SHA256SUMS")
+
+
+def test_a_file_the_manifest_does_not_list_is_reported(copy_of_penguins):
+    (copy_of_penguins / "extra.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(DsopsError, match=r"holds extra\.csv, which SHA256SUMS does not list"):
+        verify_manifest(copy_of_penguins / "SHA256SUMS")
+
+
+def test_an_empty_manifest_is_reported(copy_of_penguins):
+    (copy_of_penguins / "SHA256SUMS").write_text("\n")
+    with pytest.raises(DsopsError, match=r"SHA256SUMS lists no files"):
+        read_manifest(copy_of_penguins / "SHA256SUMS")
+
+
+def test_no_manifest_anywhere_is_reported(tmp_path):
+    with pytest.raises(DsopsError, match=r"no SHA256SUMS manifest in any folder"):
+        raw_manifests(tmp_path)
 
 
 def test_verify_raw_command(runner):
@@ -45,4 +69,4 @@ def test_verify_raw_command(runner):
 
     result = runner.invoke(app, ["verify-raw"])
     assert result.exit_code == 0, result.output
-    assert "1 raw file(s) match" in result.output
+    assert result.stdout == "1 raw file(s) match data/raw/penguins/SHA256SUMS\n"

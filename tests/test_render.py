@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dsops import config
-from dsops.pages import discover_pages
-from dsops.quarto import find_quarto
-from dsops.sitecheck import check_site, expected_html
+from dsops.shared import paths
+from sitebuild.project import load_project
+from sitebuild.quarto import find_quarto
+from sitebuild.sitecheck import check_site
 
 pytestmark = pytest.mark.render
 RENDER_TIMEOUT = 1800
@@ -24,7 +24,7 @@ RENDER_TIMEOUT = 1800
 def site() -> Path:
     prerendered = os.environ.get("DSOPS_RENDERED_SITE")
     if prerendered:
-        return config.PROJ_ROOT / prerendered
+        return paths.PROJ_ROOT / prerendered
     quarto = find_quarto()
     if quarto is None:
         reason = (
@@ -36,21 +36,23 @@ def site() -> Path:
         pytest.skip(reason)
     done = subprocess.run(
         [str(quarto), "render"],
-        cwd=config.PROJ_ROOT,
+        cwd=paths.PROJ_ROOT,
         capture_output=True,
         text=True,
         timeout=RENDER_TIMEOUT,
     )
     assert done.returncode == 0, f"quarto render failed:\n{done.stderr[-5000:]}"
-    return config.SITE_DIR
+    return paths.SITE_DIR
 
 
 def test_rendered_site_has_every_page_and_no_problems(site):
-    expected = expected_html(discover_pages(), config.PROJ_ROOT)
-    problems = check_site(site, expected)
+    problems = check_site(site, load_project().expected_html())
     assert not problems, "\n".join(str(p) for p in problems)
 
 
-def test_model_artifact_is_published_with_the_site(site):
-    assert (site / "models" / "body-mass" / "model.joblib").is_file()
-    assert (site / "models" / "body-mass" / "model-card.json").is_file()
+def test_the_model_store_is_published_with_the_site(site):
+    from dsops.penguins.train import SERVING_FILE, latest
+
+    stored = latest()
+    published = site / stored.site_path(SERVING_FILE)
+    assert published.read_bytes() == stored.file(SERVING_FILE).read_bytes()

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dsops import config
+from dsops.shared import paths
 
 pytestmark = pytest.mark.workflows
-WORKFLOWS = config.PROJ_ROOT / ".github" / "workflows"
+WORKFLOWS = paths.PROJ_ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
@@ -110,7 +110,7 @@ def test_every_action_is_pinned_to_a_commit_with_its_version():
 
 
 def test_pins_are_the_verified_ones():
-    pins_file = config.PROJ_ROOT.parent / "shared" / "ACTION_PINS.md"
+    pins_file = paths.PROJ_ROOT.parent / "shared" / "ACTION_PINS.md"
     if not pins_file.is_file():
         pytest.skip(f"{pins_file} is not beside this checkout")
     verified = dict(
@@ -154,7 +154,7 @@ def test_quarto_version_comes_from_the_repository_pin():
         if s.get("uses", "").startswith("quarto-dev/quarto-actions/setup@")
     )
     assert setup["with"]["version"] == "${{ steps.pin.outputs.version }}"
-    assert (config.PROJ_ROOT / "QUARTO_VERSION").read_text().strip() == config.quarto_version()
+    assert (paths.PROJ_ROOT / "QUARTO_VERSION").read_text().strip() == paths.quarto_version()
 
 
 def test_jobs_call_the_readme_make_targets():
@@ -164,7 +164,7 @@ def test_jobs_call_the_readme_make_targets():
     assert runs["test"][0].startswith("make test ")
     assert "make site" in runs["build"]
     assert any(r.startswith("make test-render") for r in runs["build"])
-    readme = (config.PROJ_ROOT / "README.md").read_text()
+    readme = (paths.PROJ_ROOT / "README.md").read_text()
     assert "make site" in readme and "make test" in readme
 
 

@@ -1,4 +1,12 @@
-"""dsops: the pipeline, models and checks behind the DevOps-for-data-science site."""
+"""dsops: the code the site's pages import, grouped by domain.
+
+- `dsops.shared`: paths, errors, files, plotting theme, tables, pipeline runner,
+  model store, benchmark records;
+- `dsops.penguins`: the penguins data, its ETL, exploration and model;
+- `dsops.cli`: the `dsops` command, a thin layer over the above and `sitebuild`.
+
+The layers are enforced by import-linter (`make lint`, `[tool.importlinter]`).
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 

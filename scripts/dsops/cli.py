@@ -1,4 +1,6 @@
-"""The `dsops` command line: a thin layer over the package; the library does the work."""
+"""The `dsops` command line: a thin layer over the domain code (`dsops.*`) and the build
+tooling (`sitebuild`); the libraries do the work. Imports are inside the commands, so
+`dsops --help` stays fast and no command pays for another's dependencies."""
 
 import logging
 import sys
@@ -7,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from dsops import config
-from dsops.errors import DsopsError
+from dsops.shared import paths
+from dsops.shared.errors import DsopsError
 
 app = typer.Typer(
     help="Pipeline and checks for the DevOps-for-data-science site.",
@@ -39,13 +41,13 @@ def main(
 def etl(
     raw: Annotated[
         Path, typer.Option(help="Raw Palmer Station export (CSV).", dir_okay=False)
-    ] = config.RAW_PENGUINS,
+    ] = paths.RAW_PENGUINS,
     out: Annotated[
         Path, typer.Option(help="Folder for penguins.parquet and penguins.duckdb.", file_okay=False)
-    ] = config.PROCESSED_DIR,
+    ] = paths.PROCESSED_DIR,
 ) -> None:
     """Validate and clean the raw penguins export into Parquet and DuckDB."""
-    from dsops.etl import run_etl
+    from dsops.penguins.etl import run_etl
 
     try:
         result = run_etl(raw, out)
@@ -57,37 +59,81 @@ def etl(
 @app.command("verify-raw")
 def verify_raw(
     manifest: Annotated[
-        Path, typer.Option(help="SHA-256 manifest of the raw files.", dir_okay=False)
-    ] = config.RAW_MANIFEST,
+        list[Path] | None,
+        typer.Argument(help="Manifests to check (default: every data/raw/*/SHA256SUMS)."),
+    ] = None,
 ) -> None:
     """Check every raw data file against its recorded SHA-256."""
-    from dsops.provenance import verify_manifest
+    from dsops.shared.provenance import raw_manifests, verify_manifest
 
     try:
-        checked = verify_manifest(manifest)
+        for each in manifest or raw_manifests():
+            checked = verify_manifest(each)
+            typer.echo(f"{len(checked)} raw file(s) match {paths.project_relative(each)}")
     except DsopsError as err:
         raise _fail(err) from None
-    typer.echo(f"{len(checked)} raw file(s) match {manifest}")
+
+
+@app.command()
+def train(
+    data: Annotated[
+        Path, typer.Option(help="Processed penguins table (Parquet).", dir_okay=False)
+    ] = paths.PROCESSED_PARQUET,
+    store: Annotated[
+        Path, typer.Option(help="Model store folder (a pins board).", file_okay=False)
+    ] = paths.MODELS_DIR,
+) -> None:
+    """Train the penguin body-mass model and store a new version of it."""
+    from dsops.penguins.train import train as run_train
+    from dsops.shared.store import ModelStore
+
+    try:
+        result = run_train(data, ModelStore(store))
+    except DsopsError as err:
+        raise _fail(err) from None
+    stored = result.stored
+    typer.echo(
+        f"stored {stored.name} version {stored.version} in {paths.project_relative(store)} "
+        f"(held-out RMSE {result.test_rmse:.0f} g)"
+    )
+
+
+@app.command()
+def bench() -> None:
+    """Measure the pipeline steps and write data/benchmarks/<name>.json records."""
+    from dsops.penguins import bench as penguins_bench
+
+    try:
+        for written in (penguins_bench.run(),):
+            typer.echo(f"wrote {paths.project_relative(written)}")
+    except DsopsError as err:
+        raise _fail(err) from None
 
 
 @app.command("check-pages")
 def check_pages(
     pages: Annotated[
         list[Path] | None,
-        typer.Argument(help="Pages to execute (default: every .qmd page of the site)."),
+        typer.Argument(help="Pages to execute (default: every page the site renders)."),
     ] = None,
     figures: Annotated[
         Path | None,
         typer.Option(help="Also save every figure as PNG in this folder, to look at them."),
     ] = None,
 ) -> None:
-    """Execute pages' Python cells in a fresh Jupyter kernel, as Quarto would."""
-    from dsops.pages import discover_pages, execute_page
+    """Execute pages' Python as Quarto would, and check what a reader would see."""
+    from sitebuild.pages import execute_page
+    from sitebuild.project import load_project
 
+    try:
+        project = load_project()
+        chosen = pages or project.pages
+    except DsopsError as err:
+        raise _fail(err) from None
     failed = 0
-    for page in pages or discover_pages():
+    for page in chosen:
         try:
-            report = execute_page(page)
+            report = execute_page(page, project)
         except DsopsError as err:
             failed += 1
             typer.echo(f"FAIL {err}", err=True)
@@ -103,20 +149,24 @@ def check_pages(
 @app.command("check-site")
 def check_site(
     site_dir: Annotated[
-        Path, typer.Option(help="Rendered site folder.", file_okay=False)
-    ] = config.SITE_DIR,
+        Path | None, typer.Option(help="Rendered site folder (default: the project's).")
+    ] = None,
 ) -> None:
     """Check a rendered site: pages present, no errors, links, anchors, images and alt text."""
-    from dsops.pages import discover_pages
-    from dsops.sitecheck import check_site as run_check
-    from dsops.sitecheck import expected_html
+    from sitebuild.project import load_project
+    from sitebuild.sitecheck import check_site as run_check
 
-    problems = run_check(site_dir, expected_html(discover_pages(), config.PROJ_ROOT))
+    try:
+        project = load_project()
+    except DsopsError as err:
+        raise _fail(err) from None
+    folder = site_dir or project.output_dir
+    problems = run_check(folder, project.expected_html())
     for problem in problems:
         typer.echo(f"{problem}", err=True)
     if problems:
-        raise _fail(DsopsError(f"{len(problems)} problem(s) in {site_dir}"))
-    typer.echo(f"{site_dir}: no problems found")
+        raise _fail(DsopsError(f"{len(problems)} problem(s) in {folder}"))
+    typer.echo(f"{folder}: no problems found")
 
 
 @app.command("ensure-quarto")
@@ -127,7 +177,7 @@ def ensure_quarto(
     ] = False,
 ) -> None:
     """Make the pinned Quarto (QUARTO_VERSION) available, installing quarto-cli if missing."""
-    from dsops.quarto import ensure_quarto as ensure
+    from sitebuild.quarto import ensure_quarto as ensure
 
     try:
         typer.echo(ensure(uv, optional=optional), err=True)
@@ -142,7 +192,7 @@ def ci_summary(
     artifact_url: Annotated[str | None, typer.Option(help="Link to the uploaded site.")] = None,
 ) -> None:
     """Print a Markdown summary of a CI job (for $GITHUB_STEP_SUMMARY)."""
-    from dsops.ci import summary
+    from sitebuild.ci import summary
 
     try:
         typer.echo(summary(junit, site_dir, artifact_url), nl=False)

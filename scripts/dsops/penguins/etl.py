@@ -9,10 +9,12 @@ import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-from dsops import config
-from dsops.errors import DataValidationError
-from dsops.files import atomic_path
-from dsops.schema import CLEAN_SCHEMA, ISLANDS, RAW_SCHEMA, RAW_SEXES, RAW_TO_CLEAN, SPECIES
+from dsops.penguins.columns import ISLANDS, KEY, RAW_SEXES, RAW_TO_CLEAN, SPECIES
+from dsops.penguins.schema import CLEAN_SCHEMA, RAW_SCHEMA
+from dsops.shared import paths
+from dsops.shared.errors import DataValidationError
+from dsops.shared.files import atomic_path
+from dsops.shared.pipeline import StepRecord, run_steps
 
 log = logging.getLogger(__name__)
 
@@ -127,18 +129,62 @@ def validate_raw(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         raise DataValidationError(explain_failures(path, err.failure_cases, frame)) from None
 
 
+def rename_to_snake_case(frame: pd.DataFrame) -> pd.DataFrame:
+    """The export's column titles as snake_case names (`Culmen Length (mm)` -> bill_length_mm)."""
+    return frame.rename(columns=RAW_TO_CLEAN)
+
+
+def shorten_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Short species and sex labels, as categories with every level declared."""
+    return frame.assign(
+        species=pd.Categorical(frame["species"].map(SPECIES), categories=list(SPECIES.values())),
+        island=pd.Categorical(frame["island"], categories=ISLANDS),
+        sex=pd.Categorical(frame["sex"].map(RAW_SEXES), categories=list(RAW_SEXES.values())),
+    )
+
+
+def type_flags_and_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Clutch completion as a boolean, sample number as a 64-bit integer."""
+    return frame.assign(
+        clutch_completion=frame["clutch_completion"].eq("Yes"),
+        sample_number=frame["sample_number"].astype("int64"),
+    )
+
+
+def add_study_year(frame: pd.DataFrame) -> pd.DataFrame:
+    """The study season, from the date the first egg was observed."""
+    return frame.assign(year=frame["date_egg"].dt.year.astype("int64"))
+
+
+def sort_by_key(frame: pd.DataFrame) -> pd.DataFrame:
+    """One stable row order (species, then sample number), so reruns write the same bytes."""
+    return frame.sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def keep_clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The clean schema's columns in its order; the export's constant columns drop."""
+    return frame[list(CLEAN_SCHEMA.columns)]
+
+
+CLEANING_STEPS = [
+    rename_to_snake_case,
+    shorten_labels,
+    type_flags_and_keys,
+    add_study_year,
+    sort_by_key,
+    keep_clean_columns,
+]
+
+
+def clean_penguins_logged(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[StepRecord]]:
+    """Tidy a validated raw table step by step; return it validated, with the run log."""
+    frame, log = run_steps(raw, CLEANING_STEPS)
+    return CLEAN_SCHEMA.validate(frame), log
+
+
 def clean_penguins(raw: pd.DataFrame) -> pd.DataFrame:
     """Tidy a validated raw table: snake_case names, short labels, typed and sorted."""
-    frame = raw.rename(columns=RAW_TO_CLEAN)
-    species = list(SPECIES.values())
-    frame["species"] = pd.Categorical(frame["species"].map(SPECIES), categories=species)
-    frame["island"] = pd.Categorical(frame["island"], categories=ISLANDS)
-    frame["sex"] = pd.Categorical(frame["sex"].map(RAW_SEXES), categories=list(RAW_SEXES.values()))
-    frame["clutch_completion"] = frame["clutch_completion"].eq("Yes")
-    frame["sample_number"] = frame["sample_number"].astype("int64")
-    frame["year"] = frame["date_egg"].dt.year.astype("int64")
-    frame = frame.sort_values(["species", "sample_number"], kind="stable").reset_index(drop=True)
-    return CLEAN_SCHEMA.validate(frame[list(CLEAN_SCHEMA.columns)])
+    return clean_penguins_logged(raw)[0]
 
 
 def load_raw(path: Path) -> pd.DataFrame:
@@ -148,30 +194,21 @@ def load_raw(path: Path) -> pd.DataFrame:
 
 def write_outputs(frame: pd.DataFrame, out_dir: Path) -> EtlResult:
     """Write Parquet and DuckDB atomically: both are complete, or the old ones stay."""
-    parquet = out_dir / config.PENGUINS_PARQUET_NAME
-    database = out_dir / config.PENGUINS_DUCKDB_NAME
+    parquet = out_dir / paths.PENGUINS_PARQUET_NAME
+    database = out_dir / paths.PENGUINS_DUCKDB_NAME
     with atomic_path(parquet) as tmp_parquet, atomic_path(database) as tmp_db:
         frame.to_parquet(tmp_parquet, index=False, engine="pyarrow")
         with duckdb.connect(str(tmp_db)) as con:
             con.register("clean", frame)
-            con.execute(f"CREATE TABLE {config.PENGUINS_TABLE} AS SELECT * FROM clean")
+            con.execute(f"CREATE TABLE {paths.PENGUINS_TABLE} AS SELECT * FROM clean")
             con.execute("CHECKPOINT")
         # leaving the block renames both temporary files over the real ones
     return EtlResult(rows=len(frame), parquet=parquet, duckdb=database)
 
 
-def run_etl(raw: Path = config.RAW_PENGUINS, out_dir: Path = config.PROCESSED_DIR) -> EtlResult:
+def run_etl(raw: Path = paths.RAW_PENGUINS, out_dir: Path = paths.PROCESSED_DIR) -> EtlResult:
     """The whole step: raw CSV in, validated Parquet and DuckDB out."""
     frame = load_raw(raw)
     result = write_outputs(frame, out_dir)
     log.info("wrote %d rows to %s and %s", result.rows, result.parquet, result.duckdb)
     return result
-
-
-def load_penguins(path: Path = config.PROCESSED_PARQUET) -> pd.DataFrame:
-    """The cleaned penguins table, as pages and models use it."""
-    if not path.is_file():
-        raise DataValidationError(
-            f"{path} does not exist: run `make data` (or `dsops etl`) to build it from data/raw."
-        )
-    return pd.read_parquet(path)

@@ -5,18 +5,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dsops import config
-from dsops.schema import MEASUREMENT_LABELS, MEASUREMENTS
+from dsops.penguins.columns import MEASUREMENT_LABELS, MEASUREMENTS
+from dsops.shared import paths
 
 COUNTS_SQL = f"""
 SELECT species, island, year, count(*) AS birds
-FROM {config.PENGUINS_TABLE}
+FROM {paths.PENGUINS_TABLE}
 GROUP BY ALL
 ORDER BY species, island, year
 """
 
 
-def counts_by_island_year(database: Path = config.PROCESSED_DUCKDB) -> pd.DataFrame:
+def counts_by_island_year(database: Path = paths.PROCESSED_DUCKDB) -> pd.DataFrame:
     """Birds sampled per species, island and year, counted by DuckDB (read-only)."""
     with duckdb.connect(str(database), read_only=True) as con:
         counts = con.sql(COUNTS_SQL).df()
@@ -59,3 +59,37 @@ def long_measurements(frame: pd.DataFrame, measures: list[str] = MEASUREMENTS) -
     labels = [MEASUREMENT_LABELS.get(m, m) for m in measures]
     long["measure"] = pd.Categorical(long["measure"].map(MEASUREMENT_LABELS), categories=labels)
     return long
+
+
+def islands_by_species(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """The islands each species was sampled on."""
+    pairs = frame[["species", "island"]].drop_duplicates().sort_values(["species", "island"])
+    return {
+        str(species): [str(i) for i in group["island"]]
+        for species, group in pairs.groupby("species", observed=True)
+    }
+
+
+def unmeasured(frame: pd.DataFrame, measures: list[str] = MEASUREMENTS) -> pd.DataFrame:
+    """Birds with none of the body measurements."""
+    return frame[frame[measures].isna().all(axis=1)]
+
+
+def unsexed_reasons(frame: pd.DataFrame) -> pd.DataFrame:
+    """Why birds have no sex: the first sentence of each unsexed bird's comment, counted."""
+    unsexed = frame[frame["sex"].isna()]
+    reason = (
+        unsexed["comments"]
+        .fillna("No comment.")
+        .str.extract(r"^([^.]*\.)", expand=False)
+        .str.replace("No blood sample obtained for sexing.", "No blood sample obtained.")
+    )
+    counts = reason.value_counts()
+    return pd.DataFrame({"reason": counts.index, "birds": counts.to_numpy()}).sort_values(
+        ["birds", "reason"], ascending=[False, True], ignore_index=True
+    )
+
+
+def mean_by_species(frame: pd.DataFrame, measure: str) -> pd.Series:
+    """Mean of one measurement per species (birds with the measurement)."""
+    return frame.groupby("species", observed=True)[measure].mean()

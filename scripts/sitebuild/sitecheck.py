@@ -21,11 +21,6 @@ class Problem:
         return f"{self.page}: {self.message}"
 
 
-def expected_html(pages: list[Path], project_root: Path) -> list[str]:
-    """Site-relative HTML paths that Quarto renders from these .qmd pages."""
-    return [p.relative_to(project_root).with_suffix(".html").as_posix() for p in pages]
-
-
 def _ids(soup: BeautifulSoup) -> set[str]:
     return {tag["id"] for tag in soup.find_all(id=True)}
 

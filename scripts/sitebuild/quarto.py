@@ -10,11 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dsops import config
-from dsops.errors import DsopsError
+from dsops.shared import paths
+from dsops.shared.errors import DsopsError
 
 INSTALL_TIMEOUT = 900  # seconds; the Quarto download is about 130 MB
-INSTALL_LOG = config.PROJ_ROOT / ".venv" / "quarto-install.log"
+INSTALL_LOG = paths.PROJ_ROOT / ".venv" / "quarto-install.log"
 DOWNLOAD_HELP = "https://quarto.org/docs/download/"
 
 
@@ -35,7 +35,7 @@ def quarto_version(quarto: Path) -> str:
         )
     except (OSError, subprocess.SubprocessError) as err:
         raise DsopsError(
-            f"{quarto} does not run ({err}); reinstall Quarto {config.quarto_version()}."
+            f"{quarto} does not run ({err}); reinstall Quarto {paths.quarto_version()}."
         ) from None
     return out.stdout.strip()
 
@@ -63,7 +63,7 @@ def install_quarto(version: str, uv: str) -> Path:
         )
         raise DsopsError(
             f"Quarto {version} is not installed and could not be installed from PyPI: {cause} "
-            f"(details in {INSTALL_LOG.relative_to(config.PROJ_ROOT)}). Install Quarto {version} "
+            f"(details in {INSTALL_LOG.relative_to(paths.PROJ_ROOT)}). Install Quarto {version} "
             f"from {DOWNLOAD_HELP} (or put its `quarto` on PATH) and run the command again."
         )
     return found
@@ -71,7 +71,7 @@ def install_quarto(version: str, uv: str) -> Path:
 
 def ensure_quarto(uv: str, optional: bool = False) -> str:
     """Make the pinned Quarto available; return a one-line status for the user."""
-    pinned = config.quarto_version()
+    pinned = paths.quarto_version()
     quarto = find_quarto()
     if quarto is None:
         try:

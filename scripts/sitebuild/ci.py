@@ -3,8 +3,8 @@
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from dsops.errors import DsopsError
-from dsops.sitecheck import LIBRARY_DIRS
+from dsops.shared.errors import DsopsError
+from sitebuild.sitecheck import LIBRARY_DIRS
 
 
 def test_counts(junit: Path) -> dict[str, int]:

@@ -1,0 +1,372 @@
+"""Execute a Quarto page's Python the way Quarto's Jupyter engine does, without Quarto.
+
+This is how pages are tested on machines where Quarto cannot be installed. A page's
+`{python}` cells and inline `` `{python} expr` `` expressions run in document order in
+a fresh kernel, in the working directory the project's `execute-dir` gives, with the
+execute options merged as Quarto merges them (see `sitebuild.project`).
+
+What the runner models, and checks because a reader would see it:
+- cell options `eval`, `output` (including `asis`), `renderings`, `label`, `fig-cap`,
+  `fig-alt`, `tbl-cap`;
+- a failed cell or inline expression fails the page, naming the page, line and error;
+- anything written to stderr (a warning, a log line) fails the page;
+- a `text/html` output fails the page: Quarto would load require.js and jQuery from a
+  CDN for it; tables go through `dsops.shared.tables.show_table` in an `output: asis`
+  cell;
+- a cell with `renderings: [light, dark]` must show one image per rendering;
+- an image from a cell without a `fig-` label, `fig-cap` and `fig-alt` fails the page.
+"""
+
+import base64
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from dsops.shared import paths
+from dsops.shared.errors import DsopsError
+from sitebuild.project import QuartoProject, load_project, split_front_matter
+
+CELL_START = re.compile(r"^(?P<fence>`{3,})\s*\{python(?P<attrs>[^}]*)\}\s*$")
+FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
+INLINE = re.compile(r"`\{python\}\s+(?P<expr>[^`]+?)`")
+OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+RAW_HTML_BLOCK = re.compile(r"^`{3,}\{=html\}", re.MULTILINE)
+CELL_TIMEOUT = 600  # seconds
+IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
+
+
+@dataclass
+class Cell:
+    source: str
+    line: int  # line of the opening fence in the .qmd
+    options: dict = field(default_factory=dict)  # the cell's own `#|` options
+
+    @property
+    def label(self) -> str:
+        return str(self.options.get("label", f"cell at line {self.line}"))
+
+
+@dataclass
+class InlineExpression:
+    expression: str
+    line: int
+
+    @property
+    def label(self) -> str:
+        return f"inline expression `{self.expression}` (line {self.line})"
+
+
+Chunk = Cell | InlineExpression
+
+
+@dataclass
+class Page:
+    path: Path
+    front_matter: dict
+    chunks: list[Chunk]  # cells and inline expressions, in document order
+    execute: dict = field(default_factory=dict)  # merged page-level execute options
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [c for c in self.chunks if isinstance(c, Cell)]
+
+    @property
+    def inline(self) -> list[InlineExpression]:
+        return [c for c in self.chunks if isinstance(c, InlineExpression)]
+
+    def options(self, cell: Cell) -> dict:
+        """The options a cell runs with: page-level execute options < its own."""
+        return {**self.execute, **cell.options}
+
+    def executed(self) -> list[Chunk]:
+        """What Quarto runs: cells not switched off with `eval: false`, and, unless the
+        page itself is not evaluated, every inline expression."""
+        page_eval = self.execute.get("eval", True) is not False
+        return [
+            chunk
+            for chunk in self.chunks
+            if (isinstance(chunk, Cell) and self.options(chunk).get("eval", True) is not False)
+            or (isinstance(chunk, InlineExpression) and page_eval)
+        ]
+
+    def executable_cells(self) -> list[Cell]:
+        return [c for c in self.executed() if isinstance(c, Cell)]
+
+
+@dataclass
+class PageReport:
+    path: Path
+    cells_run: int
+    inline_run: int
+    seconds: float
+    figures: dict[str, bytes] = field(default_factory=dict)  # figure name -> PNG bytes
+    inline_values: dict[str, str] = field(default_factory=dict)  # expression -> text
+
+    def save_figures(self, folder: Path) -> list[Path]:
+        """Write each figure as <page>--<label>[-<rendering>].png, to look at."""
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, png in self.figures.items():
+            target = folder / f"{self.path.stem}--{name}.png"
+            target.write_bytes(png)
+            written.append(target)
+        return written
+
+    def __str__(self) -> str:
+        inline = f" and {self.inline_run} inline expressions" if self.inline_run else ""
+        return (
+            f"{paths.project_relative(self.path)}: {self.cells_run} cells{inline} "
+            f"in {self.seconds:.1f}s"
+        )
+
+
+def _cell_options(path: Path, line: int, body: list[str]) -> dict:
+    option_lines = []
+    for text in body:
+        option = OPTION.match(text)
+        if not option:
+            break
+        option_lines.append(option["yaml"])
+    try:
+        options = yaml.safe_load("\n".join(option_lines)) or {}
+    except yaml.YAMLError as err:
+        raise DsopsError(
+            f"{paths.project_relative(path)}, near line {line}: invalid `#|` options: "
+            f"{' '.join(str(err).split())}"
+        ) from None
+    if not isinstance(options, dict):
+        raise DsopsError(
+            f"{paths.project_relative(path)}, line {line}: `#|` options must be `key: value`."
+        )
+    return options
+
+
+def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
+    """Split a .qmd page into front matter, Python cells and inline expressions."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise DsopsError(
+            f"{paths.project_relative(path)}: cannot read this page ({err.strerror}). "
+            "Pass the path of a .qmd page."
+        ) from None
+    front, start = split_front_matter(path, lines)
+    chunks: list[Chunk] = []
+    i = start
+    while i < len(lines):
+        match = CELL_START.match(lines[i])
+        if match:
+            fence, opened = match["fence"], i + 1
+            body: list[str] = []
+            i += 1
+            while i < len(lines) and not lines[i].startswith(fence):
+                body.append(lines[i])
+                i += 1
+            if i == len(lines):
+                raise DsopsError(
+                    f"{paths.project_relative(path)}: the Python cell opened on line "
+                    f"{opened} is never closed."
+                )
+            options = _cell_options(path, opened, body)
+            chunks.append(Cell(source="\n".join(body), line=opened, options=options))
+            i += 1
+            continue
+        other = FENCE.match(lines[i])
+        if other:  # a fenced block that is shown, not run: skip to its end
+            i += 1
+            while i < len(lines) and not lines[i].startswith(other["fence"]):
+                i += 1
+            i += 1
+            continue
+        for found in INLINE.finditer(lines[i]):
+            chunks.append(InlineExpression(found["expr"].strip(), line=i + 1))
+        i += 1
+    execute: dict = {}
+    if project is not None and path.resolve().is_relative_to(project.root):
+        execute = project.execute_options(path)
+    elif isinstance(front.get("execute"), dict):
+        execute = front["execute"]
+    return Page(path=path, front_matter=front, chunks=chunks, execute=execute)
+
+
+def discover_pages(project: QuartoProject | None = None) -> list[Path]:
+    """The pages Quarto renders (the project's render list)."""
+    return (project or load_project()).pages
+
+
+def execute_page(path: Path, project: QuartoProject | None = None) -> PageReport:
+    """Run a page in a fresh kernel; raise DsopsError naming page, line and problem."""
+    project = project or load_project()
+    path = path.resolve()
+    page = parse_qmd(path, project)
+    chunks = page.executed()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(c.source if isinstance(c, Cell) else c.expression) for c in chunks
+    ]
+    inside = path.is_relative_to(project.root)
+    workdir = project.working_dir(path) if inside else project.root
+    with tempfile.TemporaryDirectory(prefix="dsops-kernel-") as sockets:
+        return _run(page, chunks, notebook, Path(sockets) / "kernel", workdir)
+
+
+def _run(page: Page, chunks: list[Chunk], notebook, sockets: Path, workdir: Path) -> PageReport:
+    # IPC sockets in a private folder: a local kernel needs no TCP ports (nor warns about them)
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets))
+    client = NotebookClient(
+        notebook,
+        km=kernel,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    started = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        raise DsopsError(_failure(page, chunks, notebook, str(err))) from None
+    except (CellTimeoutError, DeadKernelError) as err:
+        raise DsopsError(_failure(page, chunks, notebook, f"{type(err).__name__}: {err}")) from None
+    finally:
+        # nbclient leaves a kernel manager it did not create running: stop it here
+        if client.kc is not None:
+            client.kc.stop_channels()
+        if kernel.has_kernel:
+            kernel.shutdown_kernel(now=True)
+        kernel.cleanup_resources()
+    seconds = time.perf_counter() - started
+    figures: dict[str, bytes] = {}
+    inline_values: dict[str, str] = {}
+    for chunk, nb_cell in zip(chunks, notebook.cells, strict=True):
+        outputs = nb_cell.get("outputs", [])
+        where = f"{paths.project_relative(page.path)}, {chunk.label}"
+        if isinstance(chunk, Cell):
+            where += f" (line {chunk.line})"
+        _check_streams(where, outputs)
+        if isinstance(chunk, InlineExpression):
+            inline_values[chunk.expression] = _inline_value(where, outputs)
+        else:
+            figures.update(_check_cell(where, page.options(chunk), chunk, outputs))
+    return PageReport(
+        path=page.path,
+        cells_run=len([c for c in chunks if isinstance(c, Cell)]),
+        inline_run=len(inline_values),
+        seconds=seconds,
+        figures=figures,
+        inline_values=inline_values,
+    )
+
+
+def _check_streams(where: str, outputs: list) -> None:
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            raise DsopsError(
+                f"{where} wrote to stderr, which would show on the page:\n{output['text'].strip()}"
+            )
+        if "text/html" in output.get("data", {}):
+            raise DsopsError(
+                f"{where} displays text/html, which makes Quarto load require.js and jQuery "
+                "from a CDN: print tables with dsops.shared.tables.show_table in an "
+                "`output: asis` cell, and show other values as text."
+            )
+
+
+def _inline_value(where: str, outputs: list) -> str:
+    """The text Quarto puts in the prose: Markdown as it is; plain text with the quotes
+    of a string's repr removed (as quarto-cli's jupyter-inline.ts does)."""
+    for output in outputs:
+        data = output.get("data", {})
+        if "text/markdown" in data:
+            return str(data["text/markdown"])
+        if "text/plain" in data:
+            text = str(data["text/plain"])
+            quoted = len(text) >= 2 and text[0] == text[-1] and text[0] in "'\""
+            return text[1:-1] if quoted else text
+    raise DsopsError(f"{where} has no value (it must be an expression, not a statement).")
+
+
+def _check_cell(where: str, options: dict, cell: Cell, outputs: list) -> dict[str, bytes]:
+    """Check one executed cell's outputs against its options; return its figures."""
+    printed = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    if RAW_HTML_BLOCK.search(printed) and options.get("output") != "asis":
+        raise DsopsError(
+            f"{where} prints a raw HTML block but is not `output: asis`, so Quarto would "
+            "show the HTML source as text: add `#| output: asis` to the cell."
+        )
+    images = [
+        (mime, o["data"][mime])
+        for o in outputs
+        for mime in IMAGE_TYPES
+        if mime in o.get("data", {})
+    ]
+    if not images or options.get("output") is False or options.get("include") is False:
+        return {}
+    label = str(options.get("label", ""))
+    missing = [
+        option
+        for option, ok in (
+            ("a `fig-` label", label.startswith("fig-")),
+            ("fig-cap", bool(options.get("fig-cap"))),
+            ("fig-alt", bool(options.get("fig-alt"))),
+        )
+        if not ok
+    ]
+    if missing:
+        raise DsopsError(
+            f"{where} shows a figure without {', '.join(missing)}: every figure needs "
+            "`#| label: fig-...`, `#| fig-cap:` and `#| fig-alt:`."
+        )
+    names = options.get("renderings")
+    if names is not None:
+        if not isinstance(names, list) or len(images) != len(names):
+            raise DsopsError(
+                f"{where} declares renderings {names!r} but shows {len(images)} image(s): "
+                "show one per rendering, in order (dsops.shared.plotting.show_figure does)."
+            )
+    elif len(images) > 1:
+        raise DsopsError(
+            f"{where} shows {len(images)} images: a figure cell shows one, or declares "
+            "`renderings: [light, dark]` for the two that show_figure displays."
+        )
+    else:
+        names = [""]
+    return {
+        f"{label}-{name}" if name else label: base64.b64decode(data)
+        for name, (mime, data) in zip(names, images, strict=True)
+        if mime != "image/svg+xml"
+    }
+
+
+def _failure(page: Page, chunks: list[Chunk], notebook, detail: str) -> str:
+    """Name the first cell or inline expression whose execution did not complete."""
+    where = "an unknown cell"
+    for chunk, nb_cell in zip(chunks, notebook.cells, strict=True):
+        outputs = nb_cell.get("outputs", [])
+        errored = any(o.get("output_type") == "error" for o in outputs)
+        if errored or nb_cell.get("execution_count") is None:
+            where = (
+                chunk.label
+                if isinstance(chunk, InlineExpression)
+                else (f"{chunk.label} (line {chunk.line})")
+            )
+            break
+    detail = ANSI.sub("", detail)
+    error = _last_error_line(detail)
+    return f"{paths.project_relative(page.path)}, {where} failed: {error}\n{detail.strip()}"
+
+
+def _last_error_line(detail: str) -> str:
+    for line in reversed(detail.strip().splitlines()):
+        if re.match(r"^\w+(Error|Exception|Exit|Interrupt)\b", line.strip()):
+            return line.strip()
+    return detail.strip().splitlines()[-1] if detail.strip() else "unknown error"

@@ -1,0 +1,42 @@
+"""Benchmark records: written with where and when, schema-checked, readable by pages."""
+
+import json
+
+import jsonschema
+import pytest
+
+from dsops.shared import benchmarks, paths
+from dsops.shared.errors import MissingArtifactError
+
+SCHEMA = json.loads((paths.BENCHMARKS_DIR / benchmarks.SCHEMA_FILE).read_text())
+RECORDS = sorted(p for p in paths.BENCHMARKS_DIR.glob("*.json") if p.name != benchmarks.SCHEMA_FILE)
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=[p.name for p in RECORDS])
+def test_committed_records_match_the_schema(record):
+    data = json.loads(record.read_text())
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert record.stem == data["name"]
+
+
+def test_there_is_at_least_one_committed_record():
+    assert RECORDS, "run `make bench` and commit data/benchmarks/*.json"
+
+
+def test_a_new_record_matches_the_schema_and_reads_back(tmp_path):
+    figures = {"step": benchmarks.timed(lambda: sum(range(1000)), repeat=3)}
+    path = benchmarks.record(
+        "toy-step", "A toy measurement for the schema test.", figures, tmp_path
+    )
+    data = benchmarks.read("toy-step", tmp_path)
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert data["figures"]["step"]["runs"] == 3
+    assert data["figures"]["step"]["min_s"] <= data["figures"]["step"]["median_s"]
+    assert path == tmp_path / "toy-step.json"
+
+
+def test_a_missing_record_names_make_bench(tmp_path):
+    with pytest.raises(
+        MissingArtifactError, match=r"nothing\.json does not exist yet: run `make bench`"
+    ):
+        benchmarks.read("nothing", tmp_path)
