@@ -9,7 +9,9 @@
 
 import csv
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -108,3 +110,16 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def installed_tool(name: str) -> str:
+    """A command of the project environment: beside this Python first, then on PATH."""
+    beside_python = Path(sys.executable).parent / name
+    found = str(beside_python) if beside_python.is_file() else shutil.which(name)
+    assert found, f"{name} is not installed: run `make setup`"
+    return found
+
+
+@pytest.fixture(scope="session")
+def tool() -> Callable[[str], str]:
+    return installed_tool

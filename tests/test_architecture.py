@@ -4,12 +4,12 @@ module that breaks one makes `lint-imports` fail and name it."""
 import os
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from conftest import installed_tool
 from dsops.shared import paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "architecture"
@@ -19,9 +19,7 @@ CONTRACTS = tomllib.loads((paths.PROJ_ROOT / "pyproject.toml").read_text())["too
 
 
 def lint_imports(project: Path) -> subprocess.CompletedProcess:
-    beside_python = Path(sys.executable).parent / "lint-imports"
-    lint = str(beside_python) if beside_python.is_file() else shutil.which("lint-imports")
-    assert lint, "lint-imports is not installed: run `make setup`"
+    lint = installed_tool("lint-imports")
     env = {**os.environ, "PYTHONPATH": str(project / "scripts")}
     return subprocess.run(
         [lint, "--no-cache", "--config", str(project / "pyproject.toml")],

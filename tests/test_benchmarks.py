@@ -40,3 +40,15 @@ def test_a_missing_record_names_make_bench(tmp_path):
         MissingArtifactError, match=r"nothing\.json does not exist yet: run `make bench`"
     ):
         benchmarks.read("nothing", tmp_path)
+
+
+def test_provenance_says_where_and_when():
+    record = {
+        "measured_at": "2026-11-22T19:32:47+00:00",
+        "git": {"commit": "e60036664fece047e4324c865692f7a22aabeea5", "modified": True},
+        "machine": {"cpus": 2, "system": "Linux", "machine": "x86_64", "python": "3.11.7"},
+    }
+    assert benchmarks.provenance(record) == (
+        "measured on 2026-11-22 on a 2-CPU Linux x86_64 machine with Python 3.11.7, "
+        "at commit e600366 with local changes"
+    )

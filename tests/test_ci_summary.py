@@ -21,10 +21,15 @@ def test_counts_come_from_the_junit_report(tmp_path):
 def test_summary_names_tests_pages_and_the_preview(tmp_path):
     report = tmp_path / "results.xml"
     report.write_text(JUNIT)
-    text = summary(report, SITES / "good", "https://example.org/artifact/1")
+    text = summary(
+        report,
+        SITES / "good",
+        "https://example.org/artifact/1",
+        ["index.html", "sub/page.html", "missing.html"],
+    )
     assert text == (
         "❌ Tests: 4 passed, 3 skipped, 3 failed\n\n"
-        "📄 Pages built: 2\n\n"
+        "📄 Pages built: 2 of 3 (missing: missing.html)\n\n"
         "📦 Preview: [download the rendered site](https://example.org/artifact/1) "
         "(unzip, open index.html)\n"
     )

@@ -2,7 +2,6 @@
 right by construction (marker `workflows`)."""
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,18 +27,12 @@ def steps(workflow: dict):
         yield from job.get("steps", [])
 
 
-def tool(name: str) -> str:
-    found = shutil.which(name)
-    assert found, f"{name} is not installed: run `make setup`"
-    return found
-
-
 def test_there_are_the_three_workflows():
     assert [f.name for f in FILES] == ["build.yml", "check.yml", "publish.yml"]
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
-def test_workflow_matches_the_github_schema(path: Path):
+def test_workflow_matches_the_github_schema(path: Path, tool):
     done = subprocess.run(
         [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
         capture_output=True,
@@ -48,7 +41,7 @@ def test_workflow_matches_the_github_schema(path: Path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_zizmor_finds_nothing():
+def test_zizmor_finds_nothing(tool):
     done = subprocess.run(
         [
             tool("zizmor"),

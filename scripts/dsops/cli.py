@@ -193,8 +193,10 @@ def ci_summary(
 ) -> None:
     """Print a Markdown summary of a CI job (for $GITHUB_STEP_SUMMARY)."""
     from sitebuild.ci import summary
+    from sitebuild.project import load_project
 
     try:
-        typer.echo(summary(junit, site_dir, artifact_url), nl=False)
+        expected = load_project().expected_html() if site_dir is not None else None
+        typer.echo(summary(junit, site_dir, artifact_url, expected), nl=False)
     except DsopsError as err:
         raise _fail(err) from None

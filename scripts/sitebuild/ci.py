@@ -4,7 +4,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from dsops.shared.errors import DsopsError
-from sitebuild.sitecheck import LIBRARY_DIRS
 
 
 def test_counts(junit: Path) -> dict[str, int]:
@@ -26,15 +25,19 @@ def test_counts(junit: Path) -> dict[str, int]:
     }
 
 
-def pages_built(site_dir: Path) -> int:
-    return sum(
-        1
-        for page in site_dir.rglob("*.html")
-        if not LIBRARY_DIRS.intersection(page.relative_to(site_dir).parts)
-    )
+def pages_built(site_dir: Path, expected: list[str]) -> tuple[int, list[str]]:
+    """How many of the project's pages the site holds, and which are missing."""
+    missing = [html for html in expected if not (site_dir / html).is_file()]
+    return len(expected) - len(missing), missing
 
 
-def summary(junit: Path | None, site_dir: Path | None, artifact_url: str | None) -> str:
+def summary(
+    junit: Path | None,
+    site_dir: Path | None,
+    artifact_url: str | None,
+    expected: list[str] | None = None,
+) -> str:
+    """The summary's Markdown; `expected` lists the HTML pages the project renders."""
     lines = []
     if junit is not None:
         counts = test_counts(junit)
@@ -42,8 +45,12 @@ def summary(junit: Path | None, site_dir: Path | None, artifact_url: str | None)
         passed, skipped, failed = counts["passed"], counts["skipped"], counts["failed"]
         lines.append(f"{icon} Tests: {passed} passed, {skipped} skipped, {failed} failed")
     if site_dir is not None:
-        built = pages_built(site_dir) if site_dir.is_dir() else 0
-        lines.append(f"📄 Pages built: {built}")
+        expected = expected or []
+        built, missing = pages_built(site_dir, expected)
+        line = f"📄 Pages built: {built} of {len(expected)}"
+        if missing:
+            line += f" (missing: {', '.join(missing)})"
+        lines.append(line)
     if artifact_url:
         lines.append(
             f"📦 Preview: [download the rendered site]({artifact_url}) (unzip, open index.html)"

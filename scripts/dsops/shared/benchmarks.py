@@ -75,3 +75,14 @@ def read(name: str, folder: Path = paths.BENCHMARKS_DIR) -> dict:
     if not path.is_file():
         raise MissingArtifactError(path, BENCH_TARGET)
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def provenance(record: dict) -> str:
+    """Where and when a record was measured, as a page should say it."""
+    m = record["machine"]
+    commit = (record["git"].get("commit") or "an unknown commit")[:7]
+    modified = " with local changes" if record["git"].get("modified") else ""
+    return (
+        f"measured on {record['measured_at'][:10]} on a {m['cpus']}-CPU {m['system']} "
+        f"{m['machine']} machine with Python {m['python']}, at commit {commit}{modified}"
+    )
