@@ -56,3 +56,29 @@ def test_theme_sets_size_and_builds_a_figure(penguins, tmp_path):
     plot = plot + theme_dsops(width=5, height=3)
     figure = plot.draw()
     assert tuple(figure.get_size_inches()) == (5, 3)
+
+
+def test_group_lines_match_statsmodels(penguins):
+    import statsmodels.formula.api as smf
+
+    lines = eda.linear_fit_by_group(penguins, "bill_length_mm", "body_mass_g", points=5)
+    assert list(lines["species"].cat.categories) == ["Adelie", "Chinstrap", "Gentoo"]
+    for species, part in lines.groupby("species", observed=True):
+        fit = smf.ols(
+            "body_mass_g ~ bill_length_mm", data=penguins[penguins["species"] == species]
+        ).fit()
+        band = fit.get_prediction(part[["bill_length_mm"]]).summary_frame(alpha=0.05)
+        assert part["fitted"].to_numpy() == pytest.approx(band["mean"].to_numpy())
+        assert part["low"].to_numpy() == pytest.approx(band["mean_ci_lower"].to_numpy())
+        assert part["high"].to_numpy() == pytest.approx(band["mean_ci_upper"].to_numpy())
+
+
+def test_unsexed_reasons_and_islands(penguins):
+    reasons = eda.unsexed_reasons(penguins).set_index("reason")["birds"].to_dict()
+    assert reasons == {
+        "Sexing primers did not amplify.": 5,
+        "No blood sample obtained.": 4,
+        "Adult not sampled.": 2,
+    }
+    assert eda.islands_by_species(penguins)["Gentoo"] == ["Biscoe"]
+    assert len(eda.unmeasured(penguins)) == 2

@@ -40,7 +40,10 @@ def test_inline_expressions_are_found_in_prose_not_in_code_blocks():
         ('int(frame["y"].max())', 16),
     ]
     kinds = [type(c).__name__ for c in page.chunks]
-    assert kinds == ["Cell", "InlineExpression", "InlineExpression", "Cell", "Cell"]
+    assert kinds == ["Cell", "InlineExpression", "InlineExpression", "Cell", "Cell", "Cell"]
+    figure = page.cells[2].figure
+    assert (figure.id, figure.line, figure.caption) == ("fig-frame", 25, True)
+    assert page.cells[3].figure is None
 
 
 def test_an_unclosed_cell_is_reported(tmp_path):
@@ -82,7 +85,7 @@ def test_folder_metadata_switches_evaluation_off_and_a_deeper_folder_on():
 def test_the_page_conventions_run_and_their_figures_come_in_two_renderings():
     report = execute_page(FIXTURES / "conventions.qmd", PROJECT)
     assert report.inline_values == {"len(frame)": "3", 'int(frame["y"].max())': "5"}
-    assert sorted(report.figures) == ["fig-frame-dark", "fig-frame-light"]
+    assert sorted(report.figures) == ["fig-classic", "fig-frame-dark", "fig-frame-light"]
     assert all(png.startswith(b"\x89PNG") for png in report.figures.values())
     assert report.figures["fig-frame-dark"] != report.figures["fig-frame-light"]
 
@@ -91,6 +94,7 @@ def test_figures_are_saved_by_label_and_rendering(tmp_path):
     report = execute_page(FIXTURES / "conventions.qmd", PROJECT)
     saved = report.save_figures(tmp_path)
     assert sorted(p.name for p in saved) == [
+        "conventions--fig-classic.png",
         "conventions--fig-frame-dark.png",
         "conventions--fig-frame-light.png",
     ]
@@ -107,11 +111,16 @@ def test_figures_are_saved_by_label_and_rendering(tmp_path):
         ),
         ("html-output.qmd", r"frame \(line 5\) displays text/html, which makes Quarto load"),
         ("raw-html-not-asis.qmd", r"tbl-oops \(line 5\) prints a raw HTML block but is not"),
+        ("uncaptioned-figure.qmd", r"plot \(line 5\) shows a figure without `#\| fig-alt:`"),
+        ("one-rendering.qmd", r"declares renderings \['light', 'dark'\] but shows 1 output"),
         (
-            "uncaptioned-figure.qmd",
-            r"plot \(line 5\) shows a figure without a `fig-` label, fig-cap, fig-alt",
+            "renderings-with-fig-label.qmd",
+            r"fig-bad \(line 5\) combines `renderings` with `fig-cap` and label `fig-bad`",
         ),
-        ("one-rendering.qmd", r"declares renderings \['light', 'dark'\] but shows 1 image"),
+        (
+            "renderings-without-caption.qmd",
+            r"is in the div #fig-nameless \(line 5\), which has no caption paragraph",
+        ),
     ],
 )
 def test_what_a_reader_would_see_fails_the_page(fixture, message):

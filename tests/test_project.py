@@ -94,3 +94,18 @@ def test_bad_configuration_is_one_sentence(tmp_path):
     (tmp_path / "_quarto.yml").write_text("project:\n  execute-dir: somewhere\n")
     with pytest.raises(DsopsError, match=r"execute-dir is 'somewhere'"):
         _ = QuartoProject.load(tmp_path).execute_dir
+
+
+def test_every_section_has_a_generated_sidebar_and_a_navbar_entry():
+    project = load_project()
+    sections = sorted(p.parent.name for p in paths.ANALYSES_DIR.glob("*/index.qmd"))
+    assert sections, "no section folder with an index.qmd under analyses/"
+    sidebars = {s["id"]: s for s in project.website["sidebar"]}
+    navbar = [item.get("href") for item in project.website["navbar"]["left"]]
+    for section in sections:
+        index = f"analyses/{section}/index.qmd"
+        assert sidebars[section]["contents"] == [index, {"auto": f"analyses/{section}/*.qmd"}]
+        assert index in navbar
+    ordered = [p for p in project.pages if p.parent.name in sections and p.stem != "index"]
+    for page in ordered:
+        assert isinstance(project.front_matter(page).get("order"), int), page

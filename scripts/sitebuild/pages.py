@@ -38,10 +38,23 @@ CELL_START = re.compile(r"^(?P<fence>`{3,})\s*\{python(?P<attrs>[^}]*)\}\s*$")
 FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 INLINE = re.compile(r"`\{python\}\s+(?P<expr>[^`]+?)`")
 OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
+DIV_OPEN = re.compile(r"^:{3,}\s*(?:\{(?P<attrs>[^}]*)\}|[\w-]+)\s*$")
+DIV_CLOSE = re.compile(r"^:{3,}\s*$")
+DIV_ID = re.compile(r"#(?P<id>[\w-]+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RAW_HTML_BLOCK = re.compile(r"^`{3,}\{=html\}", re.MULTILINE)
 CELL_TIMEOUT = 600  # seconds
 IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
+DISPLAY_TYPES = ("display_data", "execute_result")
+
+
+@dataclass
+class FencedDiv:
+    """A `::: {#fig-x}` block: Quarto makes its last paragraph the figure's caption."""
+
+    id: str | None
+    line: int
+    caption: bool = False  # text after the last block inside it
 
 
 @dataclass
@@ -49,6 +62,7 @@ class Cell:
     source: str
     line: int  # line of the opening fence in the .qmd
     options: dict = field(default_factory=dict)  # the cell's own `#|` options
+    figure: FencedDiv | None = None  # the innermost enclosing `#fig-` div, if any
 
     @property
     def label(self) -> str:
@@ -161,8 +175,26 @@ def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
         ) from None
     front, start = split_front_matter(path, lines)
     chunks: list[Chunk] = []
+    divs: list[FencedDiv] = []  # open fenced divs, innermost last
+
+    def block_ends() -> None:  # a block inside the innermost div: text before it is no caption
+        if divs:
+            divs[-1].caption = False
+
     i = start
     while i < len(lines):
+        if DIV_CLOSE.match(lines[i]) and divs:
+            divs.pop()
+            block_ends()
+            i += 1
+            continue
+        opened_div = DIV_OPEN.match(lines[i])
+        if opened_div:
+            found_id = DIV_ID.search(opened_div["attrs"] or "")
+            block_ends()
+            divs.append(FencedDiv(id=found_id["id"] if found_id else None, line=i + 1))
+            i += 1
+            continue
         match = CELL_START.match(lines[i])
         if match:
             fence, opened = match["fence"], i + 1
@@ -177,7 +209,9 @@ def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
                     f"{opened} is never closed."
                 )
             options = _cell_options(path, opened, body)
-            chunks.append(Cell(source="\n".join(body), line=opened, options=options))
+            figure = next((d for d in reversed(divs) if (d.id or "").startswith("fig-")), None)
+            chunks.append(Cell(source="\n".join(body), line=opened, options=options, figure=figure))
+            block_ends()
             i += 1
             continue
         other = FENCE.match(lines[i])
@@ -185,8 +219,11 @@ def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
             i += 1
             while i < len(lines) and not lines[i].startswith(other["fence"]):
                 i += 1
+            block_ends()
             i += 1
             continue
+        if lines[i].strip() and divs:
+            divs[-1].caption = True
         for found in INLINE.finditer(lines[i]):
             chunks.append(InlineExpression(found["expr"].strip(), line=i + 1))
         i += 1
@@ -312,25 +349,36 @@ def _check_cell(where: str, options: dict, cell: Cell, outputs: list) -> dict[st
     if not images or options.get("output") is False or options.get("include") is False:
         return {}
     label = str(options.get("label", ""))
-    missing = [
-        option
-        for option, ok in (
-            ("a `fig-` label", label.startswith("fig-")),
-            ("fig-cap", bool(options.get("fig-cap"))),
-            ("fig-alt", bool(options.get("fig-alt"))),
-        )
-        if not ok
-    ]
-    if missing:
-        raise DsopsError(
-            f"{where} shows a figure without {', '.join(missing)}: every figure needs "
-            "`#| label: fig-...`, `#| fig-cap:` and `#| fig-alt:`."
-        )
     names = options.get("renderings")
+    if not options.get("fig-alt"):
+        raise DsopsError(
+            f"{where} shows a figure without `#| fig-alt:`: describe what the figure shows."
+        )
     if names is not None:
-        if not isinstance(names, list) or len(images) != len(names):
+        crossref = [f"`{o}`" for o in ("fig-cap", "tbl-cap") if options.get(o)] + (
+            [f"label `{label}`"] if label.startswith(("fig-", "tbl-")) else []
+        )
+        if crossref:
             raise DsopsError(
-                f"{where} declares renderings {names!r} but shows {len(images)} image(s): "
+                f"{where} combines `renderings` with {' and '.join(crossref)}, which Quarto "
+                "1.8 renders wrongly (quarto-cli#12972): give the cell a plain label and "
+                "put it in a `::: {#fig-...}` div whose last paragraph is the caption."
+            )
+        if cell.figure is None or not cell.figure.caption:
+            problem = (
+                "is not inside a `::: {#fig-...}` div"
+                if cell.figure is None
+                else f"is in the div #{cell.figure.id} (line {cell.figure.line}), which has "
+                "no caption paragraph after the cell"
+            )
+            raise DsopsError(
+                f"{where} shows a figure in renderings but {problem}: the div gives the "
+                "figure its label and caption."
+            )
+        displays = [o for o in outputs if o.get("output_type") in DISPLAY_TYPES]
+        if not isinstance(names, list) or len(displays) != len(names):
+            raise DsopsError(
+                f"{where} declares renderings {names!r} but shows {len(displays)} output(s): "
                 "show one per rendering, in order (dsops.shared.plotting.show_figure does)."
             )
     elif len(images) > 1:
@@ -339,9 +387,23 @@ def _check_cell(where: str, options: dict, cell: Cell, outputs: list) -> dict[st
             "`renderings: [light, dark]` for the two that show_figure displays."
         )
     else:
+        missing = [
+            option
+            for option, ok in (
+                ("a `fig-` label", label.startswith("fig-")),
+                ("fig-cap", bool(options.get("fig-cap"))),
+            )
+            if not ok
+        ]
+        if missing and (cell.figure is None or not cell.figure.caption):
+            raise DsopsError(
+                f"{where} shows a figure without {' or '.join(missing)}: give the cell "
+                "`#| label: fig-...` and `#| fig-cap:`, or put it in a `::: {#fig-...}` div."
+            )
         names = [""]
+    name_of_figure = cell.figure.id if cell.figure is not None else label
     return {
-        f"{label}-{name}" if name else label: base64.b64decode(data)
+        f"{name_of_figure}-{name}" if name else name_of_figure: base64.b64decode(data)
         for name, (mime, data) in zip(names, images, strict=True)
         if mime != "image/svg+xml"
     }

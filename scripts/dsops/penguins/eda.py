@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dsops.penguins.columns import MEASUREMENT_LABELS, MEASUREMENTS
@@ -93,3 +94,44 @@ def unsexed_reasons(frame: pd.DataFrame) -> pd.DataFrame:
 def mean_by_species(frame: pd.DataFrame, measure: str) -> pd.Series:
     """Mean of one measurement per species (birds with the measurement)."""
     return frame.groupby("species", observed=True)[measure].mean()
+
+
+def linear_fit_by_group(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    group: str = "species",
+    level: float = 0.95,
+    points: int = 50,
+) -> pd.DataFrame:
+    """Least-squares line of `y` on `x` per group, with a confidence band for the mean.
+
+    Computed here with NumPy rather than by plotnine's `geom_smooth(method="lm")`, which
+    imports statsmodels: a page that only plots should not pay for a modelling library.
+    """
+    from scipy import stats
+
+    rows = []
+    for name, part in frame.dropna(subset=[x, y]).groupby(group, observed=True):
+        xs, ys = part[x].to_numpy(float), part[y].to_numpy(float)
+        n = len(xs)
+        slope, intercept = np.polyfit(xs, ys, 1)
+        residual_sd = np.sqrt(np.sum((ys - (intercept + slope * xs)) ** 2) / (n - 2))
+        grid = np.linspace(xs.min(), xs.max(), points)
+        se = residual_sd * np.sqrt(1 / n + (grid - xs.mean()) ** 2 / np.sum((xs - xs.mean()) ** 2))
+        half = stats.t.ppf(0.5 + level / 2, n - 2) * se
+        fitted = intercept + slope * grid
+        rows.append(
+            pd.DataFrame(
+                {
+                    group: name,
+                    x: grid,
+                    "fitted": fitted,
+                    "low": fitted - half,
+                    "high": fitted + half,
+                }
+            )
+        )
+    lines = pd.concat(rows, ignore_index=True)
+    lines[group] = pd.Categorical(lines[group], categories=frame[group].cat.categories)
+    return lines

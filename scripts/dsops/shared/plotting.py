@@ -1,13 +1,21 @@
 """One look for every figure on the site: plotnine themes for the light and the dark
 page, fixed colours per species and sex, and the helper that shows a figure in both.
 
-A figure cell follows Quarto's `renderings` convention:
+A figure follows Quarto's `renderings` convention, inside a figure div that gives it its
+label and caption (Quarto 1.8 cannot combine `renderings` with a `fig-` label or
+`fig-cap` on the cell itself, quarto-cli#12972):
 
-    #| label: fig-example
-    #| fig-cap: "..."
+    ::: {#fig-example}
+    ```{python}
+    #| label: example
+    #| echo: false
     #| fig-alt: "..."
     #| renderings: [light, dark]
     show_figure(plot)
+    ```
+
+    The caption.
+    :::
 
 `show_figure` displays the plot twice, light theme first, so Quarto shows the one that
 matches the reader's colour scheme. Geoms without a colour mapping use `NEUTRAL`, a grey
