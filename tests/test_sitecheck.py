@@ -18,6 +18,7 @@ def test_every_kind_of_problem_is_found_and_named():
         "index.html: error output (cell-output-error): NameError: name 'x' is not defined",
         "index.html: error output (cell-output-stderr): UserWarning: careful",
         "index.html: contains a traceback ('Traceback (most recent call last)')",
+        "index.html: unresolved cross-reference @fig-gone",
         "index.html: has no description (set `description:` in its front matter)",
         "index.html: broken link: <a href='nowhere.html'> (no nowhere.html)",
         "index.html: broken anchor: 'other.html#sec-missing' (no id 'sec-missing')",

@@ -1,6 +1,7 @@
 """Checks of a rendered site: every page present, no error output, every internal link,
 anchor and image resolving, every figure image with alt text, every page described."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -10,6 +11,8 @@ from bs4 import BeautifulSoup
 ERROR_CLASSES = ("cell-output-error", "cell-output-stderr")
 ERROR_TEXT = ("Traceback (most recent call last)",)
 LIBRARY_DIRS = {"site_libs"}
+# Quarto writes an unresolved cross-reference as "?@fig-x" and carries on.
+UNRESOLVED_XREF = re.compile(r"\?@((?:fig|tbl|sec|eq|lst)-[\w-]+)")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ def check_page(site_dir: Path, page: Path, cache: dict[Path, set[str]]) -> list[
     for marker in ERROR_TEXT:
         if marker in body_text:
             problems.append(Problem(name, f"contains a traceback ({marker!r})"))
+    for label in sorted(set(UNRESOLVED_XREF.findall(body_text))):
+        problems.append(Problem(name, f"unresolved cross-reference @{label}"))
 
     description = soup.find("meta", attrs={"name": "description"})
     if description is None or not description.get("content", "").strip():
