@@ -88,3 +88,13 @@ def test_show_figure_displays_light_then_dark(monkeypatch):
         PALETTES["light"]["background"],
         PALETTES["dark"]["background"],
     ]
+
+
+def test_every_page_declares_the_figure_dpi_the_theme_draws_at():
+    from dsops.shared.plotting import FIGURE_DPI
+    from sitebuild.project import load_project
+
+    project = load_project()
+    for page in project.pages:
+        if project.relative(page).startswith("analyses/"):
+            assert project.metadata(page).get("fig-dpi") == FIGURE_DPI, page

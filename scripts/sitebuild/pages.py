@@ -7,14 +7,17 @@ execute options merged as Quarto merges them (see `sitebuild.project`).
 
 What the runner models, and checks because a reader would see it:
 - cell options `eval`, `output` (including `asis`), `renderings`, `label`, `fig-cap`,
-  `fig-alt`, `tbl-cap`;
+  `fig-alt`, `tbl-cap`, and fenced `::: {#fig-...}` divs around cells;
 - a failed cell or inline expression fails the page, naming the page, line and error;
 - anything written to stderr (a warning, a log line) fails the page;
 - a `text/html` output fails the page: Quarto would load require.js and jQuery from a
   CDN for it; tables go through `dsops.shared.tables.show_table` in an `output: asis`
   cell;
-- a cell with `renderings: [light, dark]` must show one image per rendering;
-- an image from a cell without a `fig-` label, `fig-cap` and `fig-alt` fails the page.
+- every image needs `fig-alt`; a cell with `renderings: [light, dark]` must show one
+  output per rendering, sit in a `::: {#fig-...}` div whose last paragraph is the
+  caption, and carry no `fig-` label or `*-cap` of its own (Quarto 1.8 renders that
+  combination wrongly, quarto-cli#12972); any other image needs a `fig-` label and
+  `fig-cap`, or such a div.
 """
 
 import base64

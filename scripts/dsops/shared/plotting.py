@@ -37,6 +37,9 @@ from plotnine import (
 )
 
 Mode = Literal["light", "dark"]
+# Quarto's default `fig-dpi` for HTML; with its retina output a figure's PNG is twice as
+# wide as it is shown. _metadata.yml and this value must agree for Quarto to size it.
+FIGURE_DPI = 96
 RENDERINGS: tuple[Mode, Mode] = ("light", "dark")
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies, at
@@ -74,7 +77,7 @@ def theme_dsops(mode: Mode = "light", width: float = 7.0, height: float = 4.2) -
     c = PALETTES[mode]
     return theme_bw(base_size=11) + theme(
         figure_size=(width, height),
-        dpi=110,
+        dpi=FIGURE_DPI,
         text=element_text(colour=c["ink"]),
         axis_text=element_text(colour=c["ink"]),
         axis_ticks=element_line(colour=c["border"]),
