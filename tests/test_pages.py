@@ -49,7 +49,7 @@ def test_inline_expressions_are_found_in_prose_not_in_code_blocks():
 def test_an_unclosed_cell_is_reported(tmp_path):
     page = tmp_path / "bad.qmd"
     page.write_text("---\ntitle: x\n---\n\n```{python}\nx = 1\n", encoding="utf-8")
-    with pytest.raises(DsopsError, match="the Python cell opened on line 5 is never closed"):
+    with pytest.raises(DsopsError, match=r"the {python} cell opened on line 5 is never closed"):
         parse_qmd(page)
 
 
@@ -126,6 +126,55 @@ def test_figures_are_saved_by_label_and_rendering(tmp_path):
 def test_what_a_reader_would_see_fails_the_page(fixture, message):
     with pytest.raises(DsopsError, match=message):
         execute_page(FIXTURES / fixture, PROJECT)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "cells", "expected"),
+    [
+        # error: true on a cell, or for the page: Quarto shows the error and goes on
+        ("error-true.qmd", 2, None),
+        ("error-true-page.qmd", 2, None),
+        # warning: false hides stderr; include: false hides everything
+        ("warning-false.qmd", 2, None),
+        # a cell indented inside a list item is a cell, and its inline expression runs
+        ("indented-cell.qmd", 1, {"answer": "42"}),
+        # a {python} cell inside a four-backtick block runs; {{python}} and {.python} do not
+        ("four-backticks.qmd", 1, None),
+        # {mermaid}, {dot} and {ojs} are Quarto's, not Jupyter's: not run
+        ("other-kinds.qmd", 1, None),
+    ],
+)
+def test_quarto_behaviour_is_modelled(fixture, cells, expected):
+    report = execute_page(FIXTURES / fixture, PROJECT)
+    assert report.cells_run == cells
+    if expected is not None:
+        assert report.inline_values == expected
+
+
+def test_cells_jupyter_does_not_run_are_listed():
+    page = parse_qmd(FIXTURES / "other-kinds.qmd", PROJECT)
+    assert page.skipped == [("mermaid", 5), ("dot", 10), ("ojs", 14)]
+    assert [c.label for c in page.cells] == ["the-only-python"]
+
+
+def test_an_indented_cell_loses_its_indent():
+    (cell,) = parse_qmd(FIXTURES / "indented-cell.qmd", PROJECT).cells
+    assert cell.source == "#| label: in-a-list\nanswer = 6 * 7"
+    assert cell.options == {"label": "in-a-list"}
+
+
+@pytest.mark.parametrize(
+    ("fixture", "message"),
+    [
+        ("unknown-option.qmd", r"line 5: the cell option `fig-width` is not modelled"),
+        ("unknown-kind.qmd", r"line 5: a \{r\} cell is not modelled by the page runner"),
+        ("other-engine.qmd", r"line 1: `engine: knitr` is not modelled"),
+        ("unknown-execute-option.qmd", r"line 1: `execute: cache` is not modelled"),
+    ],
+)
+def test_what_the_runner_does_not_model_is_refused(fixture, message):
+    with pytest.raises(DsopsError, match=message):
+        parse_qmd(FIXTURES / fixture, PROJECT)
 
 
 def test_check_pages_command_reports_failures(runner):

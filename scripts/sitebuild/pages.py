@@ -37,8 +37,29 @@ from dsops.shared import paths
 from dsops.shared.errors import DsopsError
 from sitebuild.project import QuartoProject, load_project, split_front_matter
 
-CELL_START = re.compile(r"^(?P<fence>`{3,})\s*\{python(?P<attrs>[^}]*)\}\s*$")
-FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
+# A code cell: ```{lang ...}, possibly indented (a cell inside a list item).
+CELL_START = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,})\s*\{(?P<lang>[A-Za-z][\w-]*)(?P<attrs>[^}]*)\}\s*$"
+)
+FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+# What the runner models. Anything else on a page is refused with a sentence naming it.
+CELL_OPTIONS = {
+    "label": "names the cell in messages and its figures' files",
+    "eval": "false: the cell is shown, not run",
+    "echo": "whether the code is shown; no effect on running",
+    "code-fold": "how the code is shown; no effect on running",
+    "code-summary": "how the code is shown; no effect on running",
+    "include": "false: neither code nor output is shown; the cell still runs",
+    "output": "false hides the output; asis passes printed Markdown through raw",
+    "error": "true: an exception is shown and the page goes on",
+    "warning": "false: stderr (warnings) is hidden, so it does not fail the page",
+    "renderings": "one output per rendering name, in order (light, dark)",
+    "fig-cap": "a figure's caption (with a fig- label)",
+    "fig-alt": "a figure's alt text (required for every image)",
+    "tbl-cap": "a table's caption (with a tbl- label)",
+}
+EXECUTE_OPTIONS = {"eval", "echo", "output", "error", "warning", "include", "freeze"}
+NOT_EXECUTED_KINDS = {"ojs", "mermaid", "dot"}  # Quarto handles them; Jupyter never runs them
 INLINE = re.compile(r"`\{python\}\s+(?P<expr>[^`]+?)`")
 OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
 DIV_OPEN = re.compile(r"^:{3,}\s*(?:\{(?P<attrs>[^}]*)\}|[\w-]+)\s*$")
@@ -91,6 +112,7 @@ class Page:
     front_matter: dict
     chunks: list[Chunk]  # cells and inline expressions, in document order
     execute: dict = field(default_factory=dict)  # merged page-level execute options
+    skipped: list[tuple[str, int]] = field(default_factory=list)  # (kind, line) not run
 
     @property
     def cells(self) -> list[Cell]:
@@ -167,8 +189,31 @@ def _cell_options(path: Path, line: int, body: list[str]) -> dict:
     return options
 
 
+def _refuse(path: Path, line: int, construct: str, why: str) -> DsopsError:
+    return DsopsError(
+        f"{paths.project_relative(path)}, line {line}: {construct} is not modelled by the page "
+        f"runner ({why}), so a test of this page would not say what Quarto does. Use a "
+        "modelled construct (sitebuild.pages lists them) or model this one with a fixture "
+        "page and a test."
+    )
+
+
+def _check_page_keys(path: Path, front: dict, execute: dict) -> None:
+    """Refuse front-matter and folder keys that change how Quarto executes a page."""
+    engine = front.get("engine")
+    if engine not in (None, "jupyter"):
+        raise _refuse(path, 1, f"`engine: {engine}`", "only the Jupyter engine is modelled")
+    kernel = front.get("jupyter")
+    if kernel not in (None, "python3"):
+        raise _refuse(path, 1, f"`jupyter: {kernel}`", "only the python3 kernel is modelled")
+    unknown = sorted(set(execute) - set(EXECUTE_OPTIONS))
+    if unknown:
+        raise _refuse(path, 1, f"`execute: {unknown[0]}`", "an execute option it does not model")
+
+
 def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
-    """Split a .qmd page into front matter, Python cells and inline expressions."""
+    """Split a .qmd page into front matter, code cells and inline expressions, the way
+    Quarto's Jupyter engine reads it (see the module docstring for what is modelled)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as err:
@@ -178,7 +223,9 @@ def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
         ) from None
     front, start = split_front_matter(path, lines)
     chunks: list[Chunk] = []
+    skipped: list[tuple[str, int]] = []  # cells of kinds Jupyter does not execute
     divs: list[FencedDiv] = []  # open fenced divs, innermost last
+    code_fence: str | None = None  # the fence of the code block we are in, if any
 
     def block_ends() -> None:  # a block inside the innermost div: text before it is no caption
         if divs:
@@ -186,56 +233,71 @@ def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
 
     i = start
     while i < len(lines):
-        if DIV_CLOSE.match(lines[i]) and divs:
+        line = lines[i]
+        cell = CELL_START.match(line)
+        if cell:
+            indent, fence, lang, opened = cell["indent"], cell["fence"], cell["lang"], i + 1
+            body: list[str] = []
+            i += 1
+            while i < len(lines) and not lines[i].strip().startswith(fence):
+                text = lines[i]
+                body.append(text[len(indent) :] if text.startswith(indent) else text.lstrip())
+                i += 1
+            if i == len(lines):
+                raise DsopsError(
+                    f"{paths.project_relative(path)}: the {{{lang}}} cell opened on line "
+                    f"{opened} is never closed."
+                )
+            i += 1
+            block_ends()
+            if lang in NOT_EXECUTED_KINDS:
+                skipped.append((lang, opened))
+                continue
+            if lang != "python":
+                raise _refuse(path, opened, f"a {{{lang}}} cell", "only {python} cells run")
+            options = _cell_options(path, opened, body)
+            unknown = sorted(set(options) - set(CELL_OPTIONS))
+            if unknown:
+                raise _refuse(path, opened, f"the cell option `{unknown[0]}`", "not in its list")
+            figure = next((d for d in reversed(divs) if (d.id or "").startswith("fig-")), None)
+            chunks.append(Cell(source="\n".join(body), line=opened, options=options, figure=figure))
+            continue
+        if code_fence is not None:  # inside a shown code block: only cells count
+            if line.strip().startswith(code_fence) and not line.strip().strip(code_fence[0]):
+                code_fence = None
+            i += 1
+            continue
+        other = FENCE.match(line)
+        if other:
+            code_fence = other["fence"]
+            block_ends()
+            i += 1
+            continue
+        if DIV_CLOSE.match(line) and divs:
             divs.pop()
             block_ends()
             i += 1
             continue
-        opened_div = DIV_OPEN.match(lines[i])
+        opened_div = DIV_OPEN.match(line)
         if opened_div:
             found_id = DIV_ID.search(opened_div["attrs"] or "")
             block_ends()
             divs.append(FencedDiv(id=found_id["id"] if found_id else None, line=i + 1))
             i += 1
             continue
-        match = CELL_START.match(lines[i])
-        if match:
-            fence, opened = match["fence"], i + 1
-            body: list[str] = []
-            i += 1
-            while i < len(lines) and not lines[i].startswith(fence):
-                body.append(lines[i])
-                i += 1
-            if i == len(lines):
-                raise DsopsError(
-                    f"{paths.project_relative(path)}: the Python cell opened on line "
-                    f"{opened} is never closed."
-                )
-            options = _cell_options(path, opened, body)
-            figure = next((d for d in reversed(divs) if (d.id or "").startswith("fig-")), None)
-            chunks.append(Cell(source="\n".join(body), line=opened, options=options, figure=figure))
-            block_ends()
-            i += 1
-            continue
-        other = FENCE.match(lines[i])
-        if other:  # a fenced block that is shown, not run: skip to its end
-            i += 1
-            while i < len(lines) and not lines[i].startswith(other["fence"]):
-                i += 1
-            block_ends()
-            i += 1
-            continue
-        if lines[i].strip() and divs:
+        if line.strip() and divs:
             divs[-1].caption = True
-        for found in INLINE.finditer(lines[i]):
+        for found in INLINE.finditer(line):
             chunks.append(InlineExpression(found["expr"].strip(), line=i + 1))
         i += 1
     execute: dict = {}
     if project is not None and path.resolve().is_relative_to(project.root):
         execute = project.execute_options(path)
-    elif isinstance(front.get("execute"), dict):
-        execute = front["execute"]
-    return Page(path=path, front_matter=front, chunks=chunks, execute=execute)
+        _check_page_keys(path, project.metadata(path), execute)
+    else:
+        execute = front.get("execute") if isinstance(front.get("execute"), dict) else {}
+        _check_page_keys(path, front, execute)
+    return Page(path=path, front_matter=front, chunks=chunks, execute=execute, skipped=skipped)
 
 
 def discover_pages(project: QuartoProject | None = None) -> list[Path]:
@@ -251,12 +313,20 @@ def execute_page(path: Path, project: QuartoProject | None = None) -> PageReport
     chunks = page.executed()
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
-        nbformat.v4.new_code_cell(c.source if isinstance(c, Cell) else c.expression) for c in chunks
+        nbformat.v4.new_code_cell(c.source, metadata=_cell_metadata(page.options(c)))
+        if isinstance(c, Cell)
+        else nbformat.v4.new_code_cell(c.expression)
+        for c in chunks
     ]
     inside = path.is_relative_to(project.root)
     workdir = project.working_dir(path) if inside else project.root
     with tempfile.TemporaryDirectory(prefix="dsops-kernel-") as sockets:
         return _run(page, chunks, notebook, Path(sockets) / "kernel", workdir)
+
+
+def _cell_metadata(options: dict) -> dict:
+    """`error: true` lets a cell raise and the page go on, as Quarto shows the error."""
+    return {"tags": ["raises-exception"]} if options.get("error") is True else {}
 
 
 def _run(page: Page, chunks: list[Chunk], notebook, sockets: Path, workdir: Path) -> PageReport:
@@ -292,11 +362,12 @@ def _run(page: Page, chunks: list[Chunk], notebook, sockets: Path, workdir: Path
         where = f"{paths.project_relative(page.path)}, {chunk.label}"
         if isinstance(chunk, Cell):
             where += f" (line {chunk.line})"
-        _check_streams(where, outputs)
+        options = page.options(chunk) if isinstance(chunk, Cell) else page.execute
+        _check_streams(where, outputs, options)
         if isinstance(chunk, InlineExpression):
             inline_values[chunk.expression] = _inline_value(where, outputs)
         else:
-            figures.update(_check_cell(where, page.options(chunk), chunk, outputs))
+            figures.update(_check_cell(where, options, chunk, outputs))
     return PageReport(
         path=page.path,
         cells_run=len([c for c in chunks if isinstance(c, Cell)]),
@@ -307,9 +378,11 @@ def _run(page: Page, chunks: list[Chunk], notebook, sockets: Path, workdir: Path
     )
 
 
-def _check_streams(where: str, outputs: list) -> None:
+def _check_streams(where: str, outputs: list, options: dict) -> None:
+    shown = options.get("output") is not False and options.get("include") is not False
     for output in outputs:
-        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+        is_stderr = output.get("output_type") == "stream" and output.get("name") == "stderr"
+        if is_stderr and shown and options.get("warning", True) is not False:
             raise DsopsError(
                 f"{where} wrote to stderr, which would show on the page:\n{output['text'].strip()}"
             )
