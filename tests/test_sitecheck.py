@@ -1,8 +1,14 @@
 """The rendered-site checks, on small hand-made sites, so they are tested everywhere."""
 
+import re
+import shutil
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from sitebuild.sitecheck import check_site
+import pytest
+from bs4 import BeautifulSoup
+
+from sitebuild.sitecheck import SiteRules, _urls, check_site, site_pages
 
 SITES = Path(__file__).parent / "fixtures" / "site"
 
@@ -38,3 +44,172 @@ def test_check_site_command_exit_codes(runner):
     bad = runner.invoke(app, ["check-site", "--site-dir", str(SITES / "bad")])
     assert bad.exit_code == 1
     assert "broken link: <a href='nowhere.html'>" in bad.stderr
+
+
+PAGE = """<!DOCTYPE html><html><head><meta name="description" content="A page.">
+{head}</head><body>{body}</body></html>"""
+
+
+def write_site(root: Path, pages: dict[str, tuple[str, str]], files: list[str]) -> Path:
+    site = root / "site"
+    for name, (head, body) in pages.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(PAGE.format(head=head, body=body), encoding="utf-8")
+    for name in files:
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_bytes(b"x")
+    return site
+
+
+def messages(problems) -> list[str]:
+    return [str(p) for p in problems]
+
+
+def test_links_must_stay_inside_the_site(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "x.json").write_text("{}")  # exists on the build machine only
+    site = write_site(
+        tmp_path,
+        {"a/page.html": ("", '<a href="../../models/x.json">model</a>')},
+        [],
+    )
+    assert messages(check_site(site, [])) == [
+        "a/page.html: broken link: <a href='../../models/x.json'> resolves outside the site "
+        "folder, so it would 404 when published"
+    ]
+
+
+def test_root_relative_links_are_resolved_under_the_site_path(tmp_path):
+    site = write_site(
+        tmp_path,
+        {
+            "index.html": (
+                "",
+                '<a href="/dsfds/page.html">ok</a> <a href="/page.html">not under the path</a>'
+                ' <a href="/dsfds/nope.html">missing</a>',
+            ),
+            "page.html": ("", ""),
+        },
+        [],
+    )
+    rules = SiteRules(base_path="/dsfds/")
+    assert messages(check_site(site, rules)) == [
+        "index.html: broken link: <a href='/page.html'> is outside the path the site is "
+        "served under (/dsfds/)",
+        "index.html: broken link: <a href='/dsfds/nope.html'> (no nope.html)",
+    ]
+
+
+def test_every_kind_of_reference_is_checked(tmp_path):
+    body = (
+        '<img src="a.png" alt="" srcset="a.png 1x, a-2x.png 2x">'
+        '<picture><source srcset="b.webp"><source src="c.webm"></picture>'
+        '<iframe src="frame.html"></iframe><video src="v.mp4" poster="p.png"></video>'
+    )
+    site = write_site(
+        tmp_path,
+        {"index.html": ('<link rel="stylesheet" href="site_libs/gone.css">', body)},
+        ["a.png", "v.mp4"],
+    )
+    assert messages(check_site(site, [])) == [
+        "index.html: broken link: <link href='site_libs/gone.css'> (no gone.css)",
+        "index.html: broken link: <source src='c.webm'> (no c.webm)",
+        "index.html: broken link: <iframe src='frame.html'> (no frame.html)",
+        "index.html: broken link: <video poster='p.png'> (no p.png)",
+        "index.html: broken link: <img srcset='a-2x.png'> (no a-2x.png)",
+        "index.html: broken link: <source srcset='b.webp'> (no b.webp)",
+    ]
+
+
+def test_errors_shown_on_purpose_pass_only_in_cells_marked_error_true(tmp_path):
+    error = (
+        '<div class="cell-output cell-output-error"><pre>Traceback (most recent call last):'
+        "\nKeyError: 'missing'</pre></div>"
+    )
+    body = f'<div id="shown" class="cell">{error}</div><div class="cell">{error}</div>'
+    site = write_site(tmp_path, {"index.html": ("", body)}, [])
+    rules = SiteRules(error_cells=lambda page: {"shown"} if page == "index.html" else set())
+    assert messages(check_site(site, rules)) == [
+        "index.html: error output (cell-output-error): Traceback (most recent call last): "
+        "KeyError: 'missing'",
+        "index.html: contains a traceback ('Traceback (most recent call last)')",
+    ]
+
+
+def test_declared_resources_must_be_in_the_site(tmp_path):
+    site = write_site(tmp_path, {"index.html": ("", "")}, ["models/m/1/card.json"])
+    rules = SiteRules(resources=["models/m/1/card.json", "models/m/1/model.joblib"])
+    assert messages(check_site(site, rules)) == [
+        "models/m/1/model.joblib: declared resource missing from the rendered site"
+    ]
+
+
+def test_the_project_rules_name_its_pages_path_resources_and_error_cells():
+    from dsops.shared import paths
+    from sitebuild.project import QuartoProject, load_project
+    from sitebuild.sitecheck import rules_for
+
+    rules = rules_for(load_project())
+    assert "analyses/penguins/model.html" in rules.expected
+    assert rules.base_path == "/devops-for-data-science/"
+    assert all(r.startswith("models/") for r in rules.resources)
+    fixture = QuartoProject.load(paths.PROJ_ROOT / "tests" / "fixtures" / "project")
+    assert rules_for(fixture).resources == []
+
+
+REPORT = Path(__file__).parents[2] / "shared" / "render-report" / "html"
+
+
+@pytest.fixture
+def real_render(tmp_path) -> Path:
+    """The review's real Quarto output, with the files its report leaves out (it keeps
+    only the HTML pages: styles, scripts, figures and downloads are stripped) put back as
+    empty files, so links, anchors and alt text are checked on real Quarto HTML."""
+    if not REPORT.is_dir():
+        pytest.skip(f"{REPORT} is absent: the real-render checks need the review's report")
+    site = tmp_path / "site"
+    shutil.copytree(REPORT, site)
+    for page in site_pages(site):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for _, _, url in _urls(soup):
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            stripped = target.suffix != ".html"
+            if stripped and target.is_relative_to(site.resolve()) and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(b"")
+    return site
+
+
+REAL_PAGES = [
+    "index.html",
+    "analyses/penguins/index.html",
+    "analyses/penguins/eda.html",
+    "analyses/penguins/model.html",
+]
+
+
+def test_the_real_render_passes(real_render):
+    assert messages(check_site(real_render, REAL_PAGES)) == []
+
+
+def test_the_real_render_with_three_faults_fails_with_exactly_those(real_render):
+    eda = real_render / "analyses" / "penguins" / "eda.html"
+    html = eda.read_text(encoding="utf-8")
+    html = html.replace(
+        'href="../../analyses/penguins/model.html"', 'href="../../analyses/penguins/modle.html"', 1
+    )
+    html = html.replace('href="#sec-missing"', 'href="#sec-absent"', 1)
+    html = re.sub(r'<img src="(eda_files/[^"]+)"[^>]*>', r'<img src="\1">', html, count=1)
+    eda.write_text(html, encoding="utf-8")
+    problems = messages(check_site(real_render, REAL_PAGES))
+    assert len(problems) == 3, problems
+    images = [p for p in problems if "image without alt text: 'eda_files/" in p]
+    assert len(images) == 1 and images[0].startswith("analyses/penguins/eda.html: ")
+    assert set(problems) - set(images) == {
+        "analyses/penguins/eda.html: broken link: "
+        "<link href='../../analyses/penguins/modle.html'> (no modle.html)",
+        "analyses/penguins/eda.html: broken anchor: '#sec-absent' (no id 'sec-absent')",
+    }

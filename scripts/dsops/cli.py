@@ -155,13 +155,15 @@ def check_site(
     """Check a rendered site: pages present, no errors, links, anchors, images and alt text."""
     from sitebuild.project import load_project
     from sitebuild.sitecheck import check_site as run_check
+    from sitebuild.sitecheck import rules_for
 
     try:
         project = load_project()
+        rules = rules_for(project)
     except DsopsError as err:
         raise _fail(err) from None
     folder = site_dir or project.output_dir
-    problems = run_check(folder, project.expected_html())
+    problems = run_check(folder, rules)
     for problem in problems:
         typer.echo(f"{problem}", err=True)
     if problems:

@@ -1,18 +1,40 @@
-"""Checks of a rendered site: every page present, no error output, every internal link,
-anchor and image resolving, every figure image with alt text, every page described."""
+"""Checks of a rendered site, for what would break or embarrass once it is published:
+every page present and described; no error output, traceback or unresolved
+cross-reference, except in cells marked `error: true`; every internal link, image,
+`srcset`, `<source>`, `<iframe>`, `<video>` and `<link>` resolving to a file inside the
+site (a link that climbs out of `site/` works on the build machine and 404s when
+published); root-relative links under the path of `site-url`; anchors that exist;
+figure images with alt text; and every declared resource copied into the site.
+"""
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 ERROR_CLASSES = ("cell-output-error", "cell-output-stderr")
-ERROR_TEXT = ("Traceback (most recent call last)",)
+TRACEBACK = "Traceback (most recent call last)"
 LIBRARY_DIRS = {"site_libs"}
 # Quarto writes an unresolved cross-reference as "?@fig-x" and carries on.
 UNRESOLVED_XREF = re.compile(r"\?@((?:fig|tbl|sec|eq|lst)-[\w-]+)")
+# Every attribute that makes the browser fetch or link a file.
+URL_ATTRIBUTES = (
+    ("a", "href"),
+    ("img", "src"),
+    ("link", "href"),
+    ("script", "src"),
+    ("source", "src"),
+    ("iframe", "src"),
+    ("video", "src"),
+    ("video", "poster"),
+    ("audio", "src"),
+    ("track", "src"),
+    ("embed", "src"),
+)
+SRCSET_TAGS = ("img", "source")
 
 
 @dataclass(frozen=True)
@@ -24,95 +46,200 @@ class Problem:
         return f"{self.page}: {self.message}"
 
 
+@dataclass
+class SiteRules:
+    """What the checker knows of the project: the pages a render must produce, the path
+    the site is served under, declared resources, and which cells may show errors."""
+
+    expected: list[str] = field(default_factory=list)  # site-relative HTML pages
+    base_path: str = "/"  # the path of `site-url`, e.g. /devops-for-data-science/
+    resources: list[str] = field(default_factory=list)  # site-relative files to be copied
+    # page (site-relative HTML) -> labels of its cells marked `error: true`
+    error_cells: Callable[[str], set[str]] = field(default=lambda page: set())
+
+
+def site_pages(site_dir: Path) -> list[Path]:
+    """The one definition of a page of the built site: an HTML file outside site_libs."""
+    return sorted(
+        page
+        for page in site_dir.rglob("*.html")
+        if not LIBRARY_DIRS.intersection(page.relative_to(site_dir).parts)
+    )
+
+
 def _ids(soup: BeautifulSoup) -> set[str]:
-    return {tag["id"] for tag in soup.find_all(id=True)}
+    return {str(tag["id"]) for tag in soup.find_all(id=True)}
 
 
-def _resolve(site_dir: Path, page: Path, url: str) -> tuple[Path, str] | None:
-    """The file an internal URL points at, and its fragment; None for external URLs."""
+def _urls(soup: BeautifulSoup) -> Iterator[tuple[str, str, str]]:
+    """(tag, attribute, url) for every URL the page references."""
+    for tag, attr in URL_ATTRIBUTES:
+        for element in soup.find_all(tag, attrs={attr: True}):
+            yield tag, attr, str(element[attr]).strip()
+    for tag in SRCSET_TAGS:
+        for element in soup.find_all(tag, attrs={"srcset": True}):
+            for candidate in str(element["srcset"]).split(","):
+                if candidate.strip():
+                    yield tag, "srcset", candidate.split()[0]
+
+
+def _resolve(
+    site_dir: Path, page: Path, url: str, base_path: str
+) -> tuple[Path | None, str, str | None] | None:
+    """(target file, fragment, problem) for an internal URL; None for external ones."""
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or url.startswith(("mailto:", "javascript:", "data:")):
         return None
     path = unquote(parts.path)
     if not path:
-        target = page
-    elif path.startswith("/"):
-        target = site_dir / path.lstrip("/")
+        return page, unquote(parts.fragment), None
+    if path.startswith("/"):
+        if not path.startswith(base_path):
+            return None, "", f"is outside the path the site is served under ({base_path})"
+        target = site_dir / path[len(base_path) :]
     else:
-        target = (page.parent / path).resolve()
-    if target.is_dir():
+        target = page.parent / path
+    target = Path(*_normalise(target.parts))
+    if not target.is_relative_to(site_dir):
+        return None, "", "resolves outside the site folder, so it would 404 when published"
+    if target.is_dir() or path.endswith("/"):
         target = target / "index.html"
-    return target, unquote(parts.fragment)
+    return target, unquote(parts.fragment), None
 
 
-def check_page(site_dir: Path, page: Path, cache: dict[Path, set[str]]) -> list[Problem]:
+def _normalise(parts: tuple[str, ...]) -> list[str]:
+    """Resolve `..` and `.` without touching the file system (no symlinks followed)."""
+    out: list[str] = []
+    for part in parts:
+        if part == "..":
+            if len(out) > 1:
+                out.pop()
+        elif part != ".":
+            out.append(part)
+    return out
+
+
+def _cell_label(tag: Tag) -> str | None:
+    cell = tag.find_parent("div", class_="cell")
+    return str(cell["id"]) if cell is not None and cell.get("id") else None
+
+
+def check_page(
+    site_dir: Path, page: Path, cache: dict[Path, set[str]], rules: SiteRules
+) -> list[Problem]:
     """All problems found in one rendered HTML page."""
     name = page.relative_to(site_dir).as_posix()
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-    cache.setdefault(page.resolve(), _ids(soup))
+    cache.setdefault(page, _ids(soup))
     problems: list[Problem] = []
+    allowed = rules.error_cells(name)
 
+    shown_on_purpose: list[Tag] = []
     for css in ERROR_CLASSES:
         for tag in soup.select(f".{css}"):
+            label = _cell_label(tag)
+            if css == "cell-output-error" and label in allowed:
+                shown_on_purpose.append(tag)
+                continue
             text = " ".join(tag.get_text(" ").split())[:200]
-            problems.append(Problem(name, f"error output ({css}): {text}"))
+            where = f" in cell {label}" if label else ""
+            problems.append(Problem(name, f"error output ({css}){where}: {text}"))
+    for tag in shown_on_purpose:
+        tag.decompose()  # its traceback is meant to be seen
     body_text = soup.get_text(" ")
-    for marker in ERROR_TEXT:
-        if marker in body_text:
-            problems.append(Problem(name, f"contains a traceback ({marker!r})"))
+    if TRACEBACK in body_text:
+        problems.append(Problem(name, f"contains a traceback ({TRACEBACK!r})"))
     for label in sorted(set(UNRESOLVED_XREF.findall(body_text))):
         problems.append(Problem(name, f"unresolved cross-reference @{label}"))
 
     description = soup.find("meta", attrs={"name": "description"})
-    if description is None or not description.get("content", "").strip():
+    if description is None or not str(description.get("content", "")).strip():
         problems.append(
             Problem(name, "has no description (set `description:` in its front matter)")
         )
 
-    for tag, attr in (("a", "href"), ("img", "src"), ("link", "href"), ("script", "src")):
-        for element in soup.find_all(tag, attrs={attr: True}):
-            url = element[attr].strip()
-            resolved = _resolve(site_dir, page, url)
-            if resolved is None:
-                continue
-            target, fragment = resolved
-            if not target.is_file():
-                problems.append(
-                    Problem(name, f"broken link: <{tag} {attr}={url!r}> (no {target.name})")
+    for tag, attr, url in _urls(soup):
+        resolved = _resolve(site_dir, page, url, rules.base_path)
+        if resolved is None:
+            continue
+        target, fragment, problem = resolved
+        if problem or target is None:
+            problems.append(Problem(name, f"broken link: <{tag} {attr}={url!r}> {problem}"))
+            continue
+        if not target.is_file():
+            problems.append(
+                Problem(name, f"broken link: <{tag} {attr}={url!r}> (no {target.name})")
+            )
+            continue
+        if fragment and target.suffix == ".html":
+            if target not in cache:
+                cache[target] = _ids(
+                    BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser")
                 )
-                continue
-            if fragment and target.suffix == ".html":
-                key = target.resolve()
-                if key not in cache:
-                    cache[key] = _ids(
-                        BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser")
-                    )
-                if fragment not in cache[key]:
-                    problems.append(Problem(name, f"broken anchor: {url!r} (no id {fragment!r})"))
+            if fragment not in cache[target]:
+                problems.append(Problem(name, f"broken anchor: {url!r} (no id {fragment!r})"))
 
     for img in soup.find_all("img"):
         in_figure = img.find_parent("figure") is not None or "figure-img" in img.get("class", [])
         alt = img.get("alt")
-        if alt is None or (in_figure and not alt.strip()):
+        if alt is None or (in_figure and not str(alt).strip()):
             problems.append(Problem(name, f"image without alt text: {img.get('src', '?')!r}"))
     return problems
 
 
-def check_site(site_dir: Path, expected: list[str]) -> list[Problem]:
-    """Problems across a rendered site; `expected` lists site-relative HTML pages that must exist.
+def check_site(site_dir: Path, rules: SiteRules | list[str]) -> list[Problem]:
+    """Problems across a rendered site; an empty list means it passed.
 
-    An empty list means the site passed.
+    `rules` may be just the list of HTML pages that must exist.
     """
+    if isinstance(rules, list):
+        rules = SiteRules(expected=rules)
     if not site_dir.is_dir():
         return [Problem(str(site_dir), "no rendered site here: run `make site` first")]
+    site_dir = Path(*_normalise(site_dir.absolute().parts))
     problems = [
         Problem(html, "page missing from the rendered site")
-        for html in expected
+        for html in rules.expected
         if not (site_dir / html).is_file()
     ]
+    problems += [
+        Problem(resource, "declared resource missing from the rendered site")
+        for resource in rules.resources
+        if not (site_dir / resource).is_file()
+    ]
     cache: dict[Path, set[str]] = {}
-    for page in sorted(site_dir.rglob("*.html")):
-        if LIBRARY_DIRS.intersection(page.relative_to(site_dir).parts):
-            continue
-        problems.extend(check_page(site_dir, page, cache))
+    for page in site_pages(site_dir):
+        problems.extend(check_page(site_dir, page, cache, rules))
     return problems
+
+
+def rules_for(project) -> SiteRules:  # project: sitebuild.project.QuartoProject
+    """The checker's rules for a Quarto project: its pages, its site path, its declared
+    resources (hidden files aside, as Quarto skips them) and its `error: true` cells."""
+    from sitebuild.pages import parse_qmd
+
+    resources = sorted(
+        path.relative_to(project.root).as_posix()
+        for pattern in project.resources
+        for path in project.root.glob(pattern)
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(project.root).parts)
+    )
+
+    def error_cells(html: str) -> set[str]:
+        source = project.page_for_html(html)
+        if source is None:
+            return set()
+        page = parse_qmd(source, project)
+        return {
+            str(cell.options["label"])
+            for cell in page.cells
+            if "label" in cell.options and page.options(cell).get("error") is True
+        }
+
+    return SiteRules(
+        expected=project.expected_html(),
+        base_path=project.site_path,
+        resources=resources,
+        error_cells=error_cells,
+    )
