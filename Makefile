@@ -74,10 +74,8 @@ bench: train ## Measure the pipeline steps and write data/benchmarks/*.json
 ci-summary: setup ## Markdown summary of a CI job (tests, pages built, preview link)
 	@$(RUN) dsops ci-summary $(SUMMARY_ARGS)
 
-lint: setup ## ruff lint and format checks, and the import-linter layer contracts
-	$(RUN) ruff check .
-	$(RUN) ruff format --check .
-	$(RUN) lint-imports --no-cache
+lint: setup ## The pre-commit hooks on every file: ruff, formatting, YAML, large files, uv.lock, import contracts
+	UV="$(UV)" $(RUN) pre-commit run --all-files --show-diff-on-failure
 
 format: setup ## Apply ruff's fixes and formatting
 	$(RUN) ruff check --fix .

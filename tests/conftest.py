@@ -123,3 +123,27 @@ def installed_tool(name: str) -> str:
 @pytest.fixture(scope="session")
 def tool() -> Callable[[str], str]:
     return installed_tool
+
+
+def solution_runner(project, chdir: Callable[[Path], None]) -> Callable[[str, str], dict]:
+    """Run a page's solution cell exactly as the page shows it; return its variables."""
+    from sitebuild.pages import parse_qmd
+
+    def run(page: str, label: str) -> dict:
+        path = project.root / page
+        cells = {cell.label: cell for cell in parse_qmd(path, project).cells}
+        assert label in cells, f"{page} has no cell labelled {label!r}"
+        chdir(project.working_dir(path))
+        namespace: dict = {"__name__": "__solution__"}
+        exec(compile(cells[label].source, f"{page}:{cells[label].line}", "exec"), namespace)
+        return namespace
+
+    return run
+
+
+@pytest.fixture
+def run_solution(monkeypatch) -> Callable[[str, str], dict]:
+    """An exercise's solution cell from one of the site's pages, run as shown."""
+    from sitebuild.project import load_project
+
+    return solution_runner(load_project(), monkeypatch.chdir)

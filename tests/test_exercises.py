@@ -18,17 +18,6 @@ from sitebuild.project import load_project
 PROJECT = load_project()
 
 
-def solution(page: str, label: str, monkeypatch) -> dict:
-    """Run the page's solution cell exactly as shown; return its variables."""
-    path = paths.PROJ_ROOT / page
-    cells = {cell.label: cell for cell in parse_qmd(path, PROJECT).cells}
-    assert label in cells, f"{page} has no cell labelled {label!r}"
-    monkeypatch.chdir(PROJECT.working_dir(path))
-    namespace: dict = {"__name__": "__solution__"}
-    exec(compile(cells[label].source, f"{page}:{cells[label].line}", "exec"), namespace)
-    return namespace
-
-
 def test_every_page_exercise_has_a_solution_cell():
     for page in PROJECT.pages:
         text = page.read_text(encoding="utf-8")
@@ -38,8 +27,8 @@ def test_every_page_exercise_has_a_solution_cell():
             assert '{.callout-note collapse="true"}\n## Solution' in text, page
 
 
-def test_eda_closest_measure(monkeypatch, capsys):
-    ns = solution("analyses/penguins/eda.qmd", "solution-closest-measure", monkeypatch)
+def test_eda_closest_measure(run_solution, capsys):
+    ns = run_solution("analyses/penguins/eda.qmd", "solution-closest-measure")
     closest = ns["closest"]
     # The prose: flipper length for Chinstrap and Gentoo, bill length for Adélie.
     assert sorted(closest[closest == "flipper_length_mm"].index) == ["Chinstrap", "Gentoo"]
@@ -47,8 +36,8 @@ def test_eda_closest_measure(monkeypatch, capsys):
     assert "bill_length_mm" in capsys.readouterr().out
 
 
-def test_model_flipper_length(monkeypatch):
-    ns = solution("analyses/penguins/model.qmd", "solution-flipper-length", monkeypatch)
+def test_model_flipper_length(run_solution):
+    ns = run_solution("analyses/penguins/model.qmd", "solution-flipper-length")
     # The prose: the mean gain is smaller than the spread between folds, yet flipper
     # length lowers the error in most folds (4 of 5).
     assert 0 < ns["gain"] < ns["spread"]
@@ -56,27 +45,7 @@ def test_model_flipper_length(monkeypatch):
     assert len(ns["bill_only"]) == 5
 
 
-def test_solution_cells_are_found_by_label(monkeypatch):
+def test_solution_cells_are_found_by_label(run_solution):
     with pytest.raises(AssertionError, match="has no cell labelled 'solution-nope'"):
-        solution("analyses/penguins/eda.qmd", "solution-nope", monkeypatch)
+        run_solution("analyses/penguins/eda.qmd", "solution-nope")
     assert Path(paths.PROJ_ROOT / "analyses/penguins/eda.qmd").is_file()
-
-
-def test_the_page_template_runs_and_its_exercise_holds(tmp_path, monkeypatch):
-    """The template a new page starts from passes the runner and its solution test."""
-    from sitebuild.pages import execute_page
-
-    text = (paths.TEMPLATES_DIR / "page.qmd").read_text(encoding="utf-8")
-    page = tmp_path / "new-page.qmd"
-    page.write_text(
-        text.replace("__TITLE__", "A new page").replace("__DESCRIPTION__", "What it shows."),
-        encoding="utf-8",
-    )
-    report = execute_page(page, PROJECT)
-    assert sorted(report.figures) == ["fig-flipper-mass-dark", "fig-flipper-mass-light"]
-    assert report.inline_values["most"] == "Adelie"
-    cells = {c.label: c for c in parse_qmd(page, PROJECT).cells}
-    namespace: dict = {}
-    monkeypatch.chdir(paths.PROJ_ROOT)
-    exec(compile(cells["solution-most-birds"].source, str(page), "exec"), namespace)
-    assert namespace["most"] == "Adelie"

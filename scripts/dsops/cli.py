@@ -146,6 +146,29 @@ def check_pages(
         raise typer.Exit(code=1)
 
 
+@app.command("new-page")
+def new_page(
+    section: Annotated[str, typer.Argument(help="Section folder under analyses/.")],
+    slug: Annotated[str, typer.Argument(help="Page file name, kebab-case, without .qmd.")],
+    title: Annotated[str, typer.Option(help="The page's title.")],
+    description: Annotated[
+        str | None, typer.Option(help="One sentence for search and link previews.")
+    ] = None,
+) -> None:
+    """Write a new page from the page template, with the test of its exercise."""
+    from sitebuild.project import load_project
+    from sitebuild.scaffold import new_page as scaffold
+
+    try:
+        made = scaffold(load_project(), section, slug, title, description)
+    except DsopsError as err:
+        raise _fail(err) from None
+    typer.echo(f"wrote {paths.project_relative(made.page)} and {paths.project_relative(made.test)}")
+    typer.echo(
+        f"next: uv run dsops check-pages {paths.project_relative(made.page)} --figures figures/"
+    )
+
+
 @app.command("check-site")
 def check_site(
     site_dir: Annotated[
