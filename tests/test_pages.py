@@ -142,6 +142,8 @@ def test_what_a_reader_would_see_fails_the_page(fixture, message):
         ("four-backticks.qmd", 1, None),
         # {mermaid}, {dot} and {ojs} are Quarto's, not Jupyter's: not run
         ("other-kinds.qmd", 1, None),
+        # echo, code-fold and code-summary change only what is shown; output: false hides
+        ("display-options.qmd", 2, None),
     ],
 )
 def test_quarto_behaviour_is_modelled(fixture, cells, expected):
@@ -149,6 +151,14 @@ def test_quarto_behaviour_is_modelled(fixture, cells, expected):
     assert report.cells_run == cells
     if expected is not None:
         assert report.inline_values == expected
+
+
+def test_every_modelled_cell_option_has_a_fixture_page():
+    from sitebuild.pages import CELL_OPTIONS
+
+    fixtures = "\n".join(p.read_text(encoding="utf-8") for p in FIXTURES.glob("*.qmd"))
+    for option in CELL_OPTIONS:
+        assert f"#| {option}:" in fixtures, f"no fixture page uses `#| {option}:`"
 
 
 def test_cells_jupyter_does_not_run_are_listed():

@@ -149,6 +149,7 @@ class PageReport:
     seconds: float
     figures: dict[str, bytes] = field(default_factory=dict)  # figure name -> PNG bytes
     inline_values: dict[str, str] = field(default_factory=dict)  # expression -> text
+    skipped: list[tuple[str, int]] = field(default_factory=list)  # cells Jupyter does not run
 
     def save_figures(self, folder: Path) -> list[Path]:
         """Write each figure as <page>--<label>[-<rendering>].png, to look at."""
@@ -162,9 +163,11 @@ class PageReport:
 
     def __str__(self) -> str:
         inline = f" and {self.inline_run} inline expressions" if self.inline_run else ""
+        kinds = ", ".join(f"{{{kind}}} at line {line}" for kind, line in self.skipped)
+        not_run = f" (not run by Jupyter: {kinds})" if kinds else ""
         return (
             f"{paths.project_relative(self.path)}: {self.cells_run} cells{inline} "
-            f"in {self.seconds:.1f}s"
+            f"in {self.seconds:.1f}s{not_run}"
         )
 
 
@@ -375,6 +378,7 @@ def _run(page: Page, chunks: list[Chunk], notebook, sockets: Path, workdir: Path
         seconds=seconds,
         figures=figures,
         inline_values=inline_values,
+        skipped=page.skipped,
     )
 
 
