@@ -82,3 +82,33 @@ def test_unsexed_reasons_and_islands(penguins):
     }
     assert eda.islands_by_species(penguins)["Gentoo"] == ["Biscoe"]
     assert len(eda.unmeasured(penguins)) == 2
+
+
+def test_what_the_eda_page_says_holds(penguins):
+    summary = eda.summary_by_species_sex(penguins).set_index(["species", "sex"])
+    for species in ["Adelie", "Chinstrap", "Gentoo"]:
+        for measure in ["body_mass_g", "bill_length_mm", "bill_depth_mm"]:
+            column = f"{measure}_mean"
+            assert summary.loc[(species, "male"), column] > summary.loc[(species, "female"), column]
+    means = penguins.groupby("species", observed=True)[
+        ["body_mass_g", "flipper_length_mm", "bill_depth_mm"]
+    ].mean()
+    assert means["body_mass_g"].idxmax() == "Gentoo"
+    assert means["flipper_length_mm"].idxmax() == "Gentoo"
+    assert means["bill_depth_mm"].idxmin() == "Gentoo"
+
+    def quartiles(species, measure):
+        return penguins.loc[penguins["species"] == species, measure].quantile([0.25, 0.75])
+
+    def overlap(a, b, measure):
+        qa, qb = quartiles(a, measure), quartiles(b, measure)
+        return qa[0.25] <= qb[0.75] and qb[0.25] <= qa[0.75]
+
+    # The distributions caption: Gentoo apart on three measures, Adelie and Chinstrap
+    # overlapping on those three and differing in bill length (interquartile ranges).
+    for measure in ["flipper_length_mm", "bill_depth_mm", "body_mass_g"]:
+        assert overlap("Adelie", "Chinstrap", measure), measure
+        assert not overlap("Gentoo", "Adelie", measure) and not overlap(
+            "Gentoo", "Chinstrap", measure
+        ), measure
+    assert not overlap("Adelie", "Chinstrap", "bill_length_mm")

@@ -30,9 +30,13 @@ SCORING = {
 }
 
 
-def modelling_frame(penguins: pd.DataFrame, numeric: list[str] = NUMERIC) -> pd.DataFrame:
-    """Rows with every feature and the target present (birds not measured or not sexed drop)."""
-    frame = penguins[[*numeric, *CATEGORICAL, TARGET]].dropna().reset_index(drop=True)
+def modelling_frame(
+    penguins: pd.DataFrame, numeric: list[str] = NUMERIC, extra: list[str] | None = None
+) -> pd.DataFrame:
+    """Rows with every feature and the target present (birds not measured or not sexed
+    drop); `extra` columns ride along without deciding which rows stay."""
+    used = [*numeric, *CATEGORICAL, TARGET]
+    frame = penguins[[*used, *(extra or [])]].dropna(subset=used).reset_index(drop=True)
     for column in CATEGORICAL:
         frame[column] = frame[column].cat.remove_unused_categories()
     return frame
