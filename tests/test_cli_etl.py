@@ -101,7 +101,7 @@ def test_implausible_measurement(tmp_path, runner, raw_table, write_csv, previou
     message = run_bad(runner, tmp_path, raw, previous_outputs)
     assert (
         "  - column 'Body Mass (g)' has values outside the plausible range 2000.0 to 7000.0 "
-        "(line 2: 3.75)\n"
+        "(line 2: '3.75')\n"
     ) in message
 
 
@@ -155,6 +155,133 @@ def test_missing_raw_file(tmp_path, runner, previous_outputs):
     assert run_bad(runner, tmp_path, raw, previous_outputs) == (
         f"error: {raw}: no such file. Pass --raw with the path of the export.\n"
     )
+
+
+def edited(raw_table, write_csv, changes: dict[tuple[int, str], str], name="bad.csv"):
+    """The real export with some cells changed: {(row index, column): text}."""
+    header, rows = raw_table
+    rows = [list(r) for r in rows]
+    for (row, column), text in changes.items():
+        rows[row][header.index(column)] = text
+    return write_csv(name, header, rows)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {(3, "Date Egg"): "2010-11-11"},
+            "column 'Date Egg' has dates outside the study's years 2007 to 2009 "
+            "(line 5: '2010-11-11')",
+        ),
+        (
+            {(3, "Date Egg"): "11/11/2007"},
+            "column 'Date Egg' has values that are not a date written YYYY-MM-DD "
+            "(line 5: '11/11/2007')",
+        ),
+        (
+            {(3, "Date Egg"): "2007-13-11"},  # day first: there is no 13th month
+            "column 'Date Egg' has values that are not a date written YYYY-MM-DD "
+            "(line 5: '2007-13-11')",
+        ),
+        (
+            {(3, MASS): "nan", (4, MASS): "N/A"},
+            "column 'Body Mass (g)' has values that are not a number "
+            "(line 5: 'nan'; line 6: 'N/A')",
+        ),
+        (
+            {(3, MASS): "1e400"},
+            "column 'Body Mass (g)' has values that are not a number (line 5: '1e400')",
+        ),
+        (
+            {(3, SAMPLE): "0"},
+            "column 'Sample Number' has values that are not a whole number of at least 1 "
+            "(line 5: '0')",
+        ),
+    ],
+)
+def test_values_are_judged_as_written(
+    tmp_path, runner, raw_table, write_csv, previous_outputs, changes, expected
+):
+    raw = edited(raw_table, write_csv, changes)
+    message = run_bad(runner, tmp_path, raw, previous_outputs)
+    assert f"  - {expected}\n" in message, message
+    assert message.count("\n  - ") == 1
+
+
+def test_short_and_long_rows_are_refused_alike(tmp_path, runner, raw_table, previous_outputs):
+    header, rows = raw_table
+    lines = [",".join(header)] + [",".join(f'"{v}"' for v in r) for r in rows]
+    lines[3] = lines[3].rsplit(",", 1)[0]  # one field short
+    lines[5] = lines[5] + ',"extra"'  # one field long
+    raw = tmp_path / "ragged.csv"
+    raw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw}: the header has 17 fields but 2 rows do not (line 4: 16 fields; "
+        "line 6: 18 fields): a value is missing or holds an unquoted comma.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("transform", "expected"),
+    [
+        (
+            lambda text: text.replace(",", ";"),
+            "the header has one column with semicolons in it, so the file looks separated "
+            "by semicolons; the export is comma-separated. Save it as CSV with commas.",
+        ),
+        (
+            lambda text: text.replace(",", "\t"),
+            "the header has one column with tabs in it, so the file looks separated by tabs; "
+            "the export is comma-separated. Save it as CSV with commas.",
+        ),
+        (
+            lambda text: text.replace("Island,", "Species,", 1),
+            "the header names 'Species' more than once, so one of those columns would be "
+            "lost: rename or remove the duplicate.",
+        ),
+        (
+            lambda text: text.split("\n", 1)[0].lower() + "\n" + text.split("\n", 1)[1],
+            "header names differ from the export's in case ('studyname' should be "
+            "'studyName'; 'sample number' should be 'Sample Number'; 'species' should be "
+            "'Species'; …): restore the export's header.",
+        ),
+    ],
+)
+def test_common_header_mistakes_are_named(tmp_path, runner, previous_outputs, transform, expected):
+    raw = tmp_path / "header.csv"
+    raw.write_text(transform(paths.RAW_PENGUINS.read_text(encoding="utf-8")), encoding="utf-8")
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == f"error: {raw}: {expected}\n"
+
+
+def test_one_row_is_one_row(tmp_path, runner, raw_table, write_csv):
+    header, rows = raw_table
+    raw = write_csv("one.csv", header, rows[:1])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["etl", "--raw", str(raw), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("wrote 1 row to ")
+
+
+def test_an_output_path_that_is_a_folder_is_one_sentence(tmp_path, runner):
+    out = tmp_path / "out"
+    (out / "penguins.parquet").mkdir(parents=True)
+    result = runner.invoke(app, ["etl", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot write the outputs in {out}: Is a directory")
+    assert result.stderr.endswith(
+        "Pass --out with a folder you can write to; earlier outputs were left as they were.\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["penguins.parquet"]
+    assert (out / "penguins.parquet").is_dir()
+
+
+def test_an_output_folder_that_cannot_be_created_is_one_sentence(runner):
+    out = Path("/proc/dsops-cannot-be-here")
+    result = runner.invoke(app, ["etl", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot write the outputs in {out}: ")
+    assert "Traceback" not in result.output
 
 
 def test_unknown_option_is_a_usage_error(runner):

@@ -1,13 +1,15 @@
 """Cleaning, validation and atomic output of the ETL step (library level)."""
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pytest
 
 from dsops.penguins.etl import load_raw, read_raw, run_etl, write_outputs
 from dsops.penguins.schema import CLEAN_SCHEMA
-from dsops.shared import paths
-from dsops.shared.errors import DataValidationError
+from dsops.shared import files, paths
+from dsops.shared.errors import DsopsError
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +44,8 @@ def test_rows_are_sorted_by_species_and_sample_number(clean):
 
 
 def test_running_twice_gives_identical_outputs(tmp_path):
+    """Parquet is byte-identical on a rerun. A DuckDB file is not (its header and block
+    layout carry per-write details), so its table is compared in full instead."""
     first = run_etl(paths.RAW_PENGUINS, tmp_path / "a")
     second = run_etl(paths.RAW_PENGUINS, tmp_path / "b")
     assert first.parquet.read_bytes() == second.parquet.read_bytes()
@@ -63,27 +67,61 @@ def test_parquet_and_duckdb_hold_the_same_table(tmp_path):
 
 
 def test_a_failed_write_leaves_the_previous_outputs_and_no_temporary_files(tmp_path, monkeypatch):
-    result = run_etl(paths.RAW_PENGUINS, tmp_path)
+    result = run_etl(config_raw(), tmp_path)
     before = {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)}
 
     def crash(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
-    with pytest.raises(OSError, match="disk full"):
-        write_outputs(load_raw(paths.RAW_PENGUINS), tmp_path)
+    with pytest.raises(DsopsError, match=r"cannot write the outputs in .*No space left"):
+        write_outputs(load_raw(config_raw()), tmp_path)
     assert {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["penguins.duckdb", "penguins.parquet"]
 
 
-def test_raw_values_are_read_as_text_so_validation_sees_them(tmp_path):
-    path = tmp_path / "x.csv"
-    path.write_text("Sample Number,Body Mass (g)\n1,3750\n2,NA\n", encoding="utf-8")
-    frame = read_raw(path)
-    assert frame["Body Mass (g)"].tolist()[0] == "3750"
-    assert pd.isna(frame["Body Mass (g)"].tolist()[1])
+def test_a_failed_second_rename_puts_the_first_output_back(tmp_path, monkeypatch):
+    """Both outputs change together or neither does."""
+    result = run_etl(config_raw(), tmp_path)
+    before = {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)}
+    real_replace = files.os.replace
+    calls = []
+
+    def fail_on_the_second_output(source, target):
+        calls.append((Path(source).name, Path(target).name))
+        if Path(target).name == "penguins.duckdb" and ".tmp" in Path(source).name:
+            raise OSError(5, "Input/output error", str(target))
+        return real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "replace", fail_on_the_second_output)
+    frame = load_raw(config_raw()).head(10)
+    with pytest.raises(DsopsError, match="Input/output error"):
+        write_outputs(frame, tmp_path)
+    assert any(target == "penguins.parquet" for _, target in calls)  # the first one moved
+    assert {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["penguins.duckdb", "penguins.parquet"]
 
 
-def test_a_missing_file_is_named(tmp_path):
-    with pytest.raises(DataValidationError, match="no such file"):
-        read_raw(tmp_path / "nope.csv")
+def test_duckdb_declares_the_key_and_the_required_columns(tmp_path):
+    result = run_etl(config_raw(), tmp_path)
+    with duckdb.connect(str(result.duckdb), read_only=True) as con:
+        constraints = con.sql(
+            "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() "
+            "WHERE table_name = 'penguins'"
+        ).fetchall()
+    assert ("PRIMARY KEY", ["species", "sample_number"]) in constraints
+    not_null = {names[0] for kind, names in constraints if kind == "NOT NULL"}
+    required = {name for name, column in CLEAN_SCHEMA.columns.items() if not column.nullable}
+    assert not_null == required
+
+
+def test_the_raw_file_is_not_read_whole_to_check_its_first_bytes(monkeypatch):
+    def refuse(self):
+        raise AssertionError("read_bytes reads the whole file")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert len(read_raw(config_raw())) == 344
+
+
+def config_raw() -> Path:
+    return paths.RAW_PENGUINS

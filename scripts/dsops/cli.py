@@ -53,7 +53,8 @@ def etl(
         result = run_etl(raw, out)
     except DsopsError as err:
         raise _fail(err) from None
-    typer.echo(f"wrote {result.rows} rows to {result.parquet} and {result.duckdb}")
+    rows = f"{result.rows} row{'s' if result.rows != 1 else ''}"
+    typer.echo(f"wrote {rows} to {result.parquet} and {result.duckdb}")
 
 
 @app.command("verify-raw")

@@ -8,6 +8,7 @@ SPECIES = {
     "Gentoo penguin (Pygoscelis papua)": "Gentoo",
 }
 ISLANDS = ["Biscoe", "Dream", "Torgersen"]
+STUDY_YEARS = (2007, 2009)  # the seasons the LTER study sampled
 RAW_SEXES = {"FEMALE": "female", "MALE": "male"}
 
 # Plausible ranges for adult Pygoscelis penguins: wide enough for every real bird,

@@ -9,11 +9,26 @@ import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-from dsops.penguins.columns import ISLANDS, KEY, RAW_SEXES, RAW_TO_CLEAN, SPECIES
-from dsops.penguins.schema import CLEAN_SCHEMA, RAW_SCHEMA
+from dsops.penguins.columns import (
+    ISLANDS,
+    KEY,
+    MEASUREMENTS,
+    RAW_SEXES,
+    RAW_TO_CLEAN,
+    SPECIES,
+)
+from dsops.penguins.schema import (
+    CLEAN_SCHEMA,
+    IN_RANGE,
+    IN_STUDY,
+    IS_DATE,
+    IS_NUMBER,
+    IS_WHOLE,
+    RAW_SCHEMA,
+)
 from dsops.shared import paths
-from dsops.shared.errors import DataValidationError
-from dsops.shared.files import atomic_path
+from dsops.shared.errors import DataValidationError, DsopsError
+from dsops.shared.files import atomic_paths
 from dsops.shared.pipeline import StepRecord, run_steps
 
 log = logging.getLogger(__name__)
@@ -29,11 +44,61 @@ class EtlResult:
     duckdb: Path
 
 
+def _header_problem(path: Path, header: list[str]) -> str | None:
+    """A sentence for the common ways a header goes wrong, before 17 columns go missing."""
+    expected = list(RAW_TO_CLEAN)
+    if len(header) == 1:
+        for name, separator in (("semicolons", ";"), ("tabs", "\t")):
+            if separator in header[0]:
+                return (
+                    f"{path}: the header has one column with {name} in it, so the file looks "
+                    f"separated by {name}; the export is comma-separated. Save it as CSV "
+                    "with commas."
+                )
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        return (
+            f"{path}: the header names {', '.join(repr(d) for d in duplicated)} more than "
+            "once, so one of those columns would be lost: rename or remove the duplicate."
+        )
+    by_lower = {name.lower(): name for name in expected}
+    recased = [
+        f"{name!r} should be {by_lower[name.lower()]!r}"
+        for name in header
+        if name not in expected and name.lower() in by_lower
+    ]
+    if recased:
+        return (
+            f"{path}: header names differ from the export's in case ({'; '.join(recased[:3])}"
+            f"{'; …' if len(recased) > 3 else ''}): restore the export's header."
+        )
+    return None
+
+
+def _field_count_problem(path: Path, width: int) -> str | None:
+    """Rows with more or fewer fields than the header (both are refused alike)."""
+    wrong = []
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            if number > 1 and row and len(row) != width:
+                wrong.append(f"line {number}: {len(row)} fields")
+    if not wrong:
+        return None
+    shown = "; ".join(wrong[:MAX_EXAMPLES])
+    more = f"; and {len(wrong) - MAX_EXAMPLES} more" if len(wrong) > MAX_EXAMPLES else ""
+    return (
+        f"{path}: the header has {width} fields but {len(wrong)} row"
+        f"{'s' if len(wrong) != 1 else ''} do not ({shown}{more}): a value is missing "
+        "or holds an unquoted comma."
+    )
+
+
 def read_raw(path: Path) -> pd.DataFrame:
     """Read the raw CSV as text, so that validation (not the parser) judges every value."""
     if not path.is_file():
         raise DataValidationError(f"{path}: no such file. Pass --raw with the path of the export.")
-    head = path.read_bytes()[:4096]
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
     if not head.strip():
         raise DataValidationError(f"{path}: the file is empty; expected a CSV with a header row.")
     if b"\x00" in head:
@@ -42,6 +107,11 @@ def read_raw(path: Path) -> pd.DataFrame:
             "Pass the Palmer Station export as comma-separated text."
         )
     try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle))
+        problem = _header_problem(path, header) or _field_count_problem(path, len(header))
+        if problem:
+            raise DataValidationError(problem)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=NA_VALUES)
     except UnicodeDecodeError as err:
         raise DataValidationError(
@@ -57,22 +127,27 @@ def read_raw(path: Path) -> pd.DataFrame:
 
 
 def _line(index: object) -> str:
-    """CSV line number of a data row (line 1 is the header)."""
-    return str(int(index) + 2)  # type: ignore[call-overload]
+    """CSV line number of a data row (line 1 is the header); '?' if pandera gave none."""
+    try:
+        return str(int(index) + 2)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return "?"
 
 
 def _describe_check(check: str) -> str:
-    if check.startswith("coerce_dtype"):
-        expected = check.removeprefix("coerce_dtype(").rstrip(")").strip("'")
-        kind = {"float64": "a number", "int64": "a whole number"}.get(expected, expected)
-        return f"values that are not {kind}"
-    if check.startswith("isin("):
-        return "values outside the allowed set " + check.removeprefix("isin(").rstrip(")")
-    if check.startswith("in_range("):
-        low, high = check.removeprefix("in_range(").rstrip(")").split(",")
-        return f"values outside the plausible range {low.strip()} to {high.strip()}"
-    if check.startswith("greater_than_or_equal_to("):
-        return "values below " + check.removeprefix("greater_than_or_equal_to(").rstrip(")")
+    name, _, arguments = check.partition("(")
+    bounds = [b.strip() for b in arguments.rstrip(")").split(",")] if arguments else []
+    sentences = {
+        IS_NUMBER: "values that are not a number",
+        IS_WHOLE: "values that are not a whole number of at least 1",
+        IS_DATE: "values that are not a date written YYYY-MM-DD",
+        IN_RANGE: "values outside the plausible range {} to {}",
+        IN_STUDY: "dates outside the study's years {} to {}",
+    }
+    if name in sentences:
+        return sentences[name].format(*bounds)
+    if name == "isin":
+        return "values outside the allowed set " + arguments.rstrip(")")
     if check == "not_nullable":
         return "missing values"
     return f"values failing {check}"
@@ -106,10 +181,7 @@ def explain_failures(path: Path, failures: pd.DataFrame, frame: pd.DataFrame) ->
             f"pair ({'; '.join(shown)})"
         )
     per_column = failures[failures["schema_context"] == "Column"]
-    coerced = set(per_column.loc[per_column["check"].str.startswith("coerce_dtype"), "column"])
     for (column, check), cases in per_column.groupby(["column", "check"], sort=False):
-        if column in coerced and not check.startswith("coerce_dtype"):
-            continue  # checks on a column that could not be typed only repeat that failure
         problems.append(f"column {column!r} has {_describe_check(check)} ({_examples(cases)})")
     if not problems:  # a failure pandera reports in a form not handled above
         problems = [f"{row['check']}: {row['failure_case']!r}" for _, row in failures.iterrows()]
@@ -143,11 +215,23 @@ def shorten_labels(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+NUMERIC_COLUMNS = [*MEASUREMENTS, "delta_15n", "delta_13c"]
+
+
 def type_flags_and_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Clutch completion as a boolean, sample number as a 64-bit integer."""
     return frame.assign(
         clutch_completion=frame["clutch_completion"].eq("Yes"),
         sample_number=frame["sample_number"].astype("int64"),
+    )
+
+
+def parse_numbers_and_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Measurements as floats and the egg date as a date, from text the raw schema
+    has already shown to be decimal numbers and YYYY-MM-DD dates."""
+    return frame.assign(
+        **{column: frame[column].astype("float64") for column in NUMERIC_COLUMNS},
+        date_egg=pd.to_datetime(frame["date_egg"], format="%Y-%m-%d").astype("datetime64[ns]"),
     )
 
 
@@ -170,6 +254,7 @@ CLEANING_STEPS = [
     rename_to_snake_case,
     shorten_labels,
     type_flags_and_keys,
+    parse_numbers_and_dates,
     add_study_year,
     sort_by_key,
     keep_clean_columns,
@@ -179,7 +264,15 @@ CLEANING_STEPS = [
 def clean_penguins_logged(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[StepRecord]]:
     """Tidy a validated raw table step by step; return it validated, with the run log."""
     frame, log = run_steps(raw, CLEANING_STEPS)
-    return CLEAN_SCHEMA.validate(frame), log
+    try:
+        return CLEAN_SCHEMA.validate(frame, lazy=True), log
+    except pa.errors.SchemaErrors as err:  # the raw schema should have caught it first
+        cases = err.failure_cases[["column", "check", "failure_case"]].head(MAX_EXAMPLES)
+        raise DataValidationError(
+            f"the cleaned table failed the {CLEAN_SCHEMA.name} schema, which the raw "
+            f"schema should have prevented: {cases.to_dict(orient='records')}. "
+            "Report this with the file you ran."
+        ) from None
 
 
 def clean_penguins(raw: pd.DataFrame) -> pd.DataFrame:
@@ -192,17 +285,44 @@ def load_raw(path: Path) -> pd.DataFrame:
     return clean_penguins(validate_raw(read_raw(path), path))
 
 
+def table_ddl(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """CREATE TABLE for the cleaned table: DuckDB's types for each column, NOT NULL where
+    the clean schema allows no missing value, and the key as the primary key."""
+    columns = []
+    for name, kind, *_ in con.sql(f"DESCRIBE SELECT * FROM {relation}").fetchall():
+        required = not CLEAN_SCHEMA.columns[name].nullable
+        columns.append(f'"{name}" {kind}{" NOT NULL" if required else ""}')
+    key = ", ".join(f'"{column}"' for column in KEY)
+    return (
+        f"CREATE TABLE {paths.PENGUINS_TABLE} (\n  "
+        + ",\n  ".join(columns)
+        + f",\n  PRIMARY KEY ({key})\n)"
+    )
+
+
+def _write_duckdb(frame: pd.DataFrame, target: Path) -> None:
+    with duckdb.connect(str(target)) as con:
+        con.register("clean", frame)
+        con.execute(table_ddl(con, "clean"))
+        con.execute(f"INSERT INTO {paths.PENGUINS_TABLE} SELECT * FROM clean")
+        con.execute("CHECKPOINT")
+
+
 def write_outputs(frame: pd.DataFrame, out_dir: Path) -> EtlResult:
-    """Write Parquet and DuckDB atomically: both are complete, or the old ones stay."""
+    """Write Parquet and DuckDB, then swap both into place together: both change, or
+    neither does (a failed second rename puts the first output back)."""
     parquet = out_dir / paths.PENGUINS_PARQUET_NAME
     database = out_dir / paths.PENGUINS_DUCKDB_NAME
-    with atomic_path(parquet) as tmp_parquet, atomic_path(database) as tmp_db:
-        frame.to_parquet(tmp_parquet, index=False, engine="pyarrow")
-        with duckdb.connect(str(tmp_db)) as con:
-            con.register("clean", frame)
-            con.execute(f"CREATE TABLE {paths.PENGUINS_TABLE} AS SELECT * FROM clean")
-            con.execute("CHECKPOINT")
-        # leaving the block renames both temporary files over the real ones
+    try:
+        with atomic_paths([parquet, database]) as (tmp_parquet, tmp_db):
+            frame.to_parquet(tmp_parquet, index=False, engine="pyarrow")
+            _write_duckdb(frame, tmp_db)
+    except OSError as err:
+        where = err.filename or out_dir
+        raise DsopsError(
+            f"cannot write the outputs in {out_dir}: {err.strerror or err} ({where}). "
+            "Pass --out with a folder you can write to; earlier outputs were left as they were."
+        ) from None
     return EtlResult(rows=len(frame), parquet=parquet, duckdb=database)
 
 

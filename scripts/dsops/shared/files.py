@@ -1,9 +1,10 @@
 """Small file helpers: checksums and atomic writes."""
 
+import errno
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,3 +40,54 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp)` and move the result to `target` atomically."""
     with atomic_path(target) as tmp:
         write(tmp)
+
+
+def _beside(target: Path, suffix: str) -> Path:
+    """A fresh, unused path in the target's folder (so a rename is atomic)."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    os.close(fd)
+    path = Path(name)
+    path.unlink()  # writers such as DuckDB want to create the file themselves
+    return path
+
+
+def swap_in(temps: Sequence[Path], targets: Sequence[Path]) -> None:
+    """Rename each temporary file over its target, all or none: each old target is moved
+    aside first, and if any rename fails, the renames already done are undone."""
+    for target in targets:
+        if target.is_dir():  # a folder where a file goes is never "an old version"
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(target))
+    done: list[tuple[Path, Path | None]] = []  # (target, where its old version waits)
+    try:
+        for tmp, target in zip(temps, targets, strict=True):
+            backup = None
+            if target.exists():
+                backup = _beside(target, ".old")
+                os.replace(target, backup)
+            done.append((target, backup))
+            os.replace(tmp, target)
+    except BaseException:
+        for target, backup in reversed(done):
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        raise
+    for _, backup in done:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
+    """Temporary paths beside several targets; on success they replace the targets
+    together (`swap_in`), and on any failure every target stays as it was."""
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    temps = [_beside(target, ".tmp") for target in targets]
+    try:
+        yield temps
+        swap_in(temps, targets)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
