@@ -6,12 +6,14 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
-UV_VERSION := 0.13.8
+UV_REQUIREMENTS := tools/uv-requirements.txt
+UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' $(UV_REQUIREMENTS))
 QUARTO_VERSION := $(shell cat QUARTO_VERSION)
 PYTHON ?= python3
 TOOLS := .tools
-# uv from PATH if there is one, else a private copy installed by `make setup`
-UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/uv/bin/uv)
+# uv from PATH if there is one, else a private copy installed by `make setup` from
+# PyPI with pinned hashes; CI sets UV=.tools/uv/bin/uv to always use that copy.
+UV ?= $(shell command -v uv 2>/dev/null || echo $(TOOLS)/uv/bin/uv)
 RUN := $(UV) run --locked --no-sync
 export QUARTO_PYTHON := $(CURDIR)/.venv/bin/python
 
@@ -32,7 +34,8 @@ help: ## List the targets
 
 $(UV):
 	@echo "uv not found: installing uv $(UV_VERSION) into $(TOOLS)/uv"
-	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/uv "uv==$(UV_VERSION)" \
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  --target $(TOOLS)/uv -r $(UV_REQUIREMENTS) \
 	  || { echo "error: could not install uv with '$(PYTHON) -m pip'. Install uv (https://docs.astral.sh/uv/) and run make again." >&2; exit 1; }
 
 setup: $(UV) ## Install uv if missing and sync the locked environment (.venv)
@@ -61,8 +64,11 @@ site: train quarto ## Build the whole site into site/ (every page executed)
 preview: train quarto ## Live preview with quarto preview
 	$(RUN) quarto preview
 
+# QUARTO=skip (the CI test job) neither looks for nor installs Quarto: rendering happens
+# once, in the build job, whose `make test-render` runs the render tests.
+QUARTO ?= optional
 test: train ## Run the whole test suite (render tests skip, saying why, where Quarto is missing)
-	@$(RUN) dsops ensure-quarto --uv "$(UV)" --optional
+	@if [ "$(QUARTO)" != skip ]; then $(RUN) dsops ensure-quarto --uv "$(UV)" --optional; fi
 	$(RUN) pytest -n 2 --durations=20 $(PYTEST_ARGS)
 
 test-render: train quarto ## Only the render tests, against the site/ that `make site` built

@@ -38,3 +38,15 @@ def test_summary_names_tests_pages_and_the_preview(tmp_path):
 def test_an_unreadable_report_is_one_clear_error(tmp_path):
     with pytest.raises(DsopsError, match="cannot read the JUnit report"):
         count_tests(tmp_path / "missing.xml")
+
+
+def test_a_missing_report_is_said_and_the_summary_still_written(tmp_path, runner):
+    from dsops.cli import app
+
+    missing = tmp_path / "never-written.xml"
+    result = runner.invoke(app, ["ci-summary", "--junit", str(missing)])
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"❌ Tests: no JUnit report at {missing}: the tests did not run to the end "
+        "(see the step that failed above)\n"
+    )

@@ -127,14 +127,58 @@ def test_checkout_never_keeps_credentials_and_jobs_have_timeouts():
     assert load("publish.yml")["jobs"]["deploy"]["timeout-minutes"] <= 60
 
 
-def test_dependency_cache_is_keyed_on_the_lockfile():
-    setups = [
-        s for s in steps(load("build.yml")) if s.get("uses", "").startswith("astral-sh/setup-uv@")
-    ]
-    assert len(setups) == 3
-    for step in setups:
-        assert step["with"]["enable-cache"] is True
-        assert step["with"]["cache-dependency-glob"] == "uv.lock"
+def test_uv_comes_from_pypi_with_pinned_hashes_and_its_cache_is_keyed_on_the_locks():
+    build = load("build.yml")
+    assert build["env"]["UV"] == ".tools/uv/bin/uv"  # the Makefile's hash-pinned copy
+    assert not any(s.get("uses", "").startswith("astral-sh/setup-uv@") for s in steps(build))
+    for name, job in build["jobs"].items():
+        caches = [s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@")]
+        assert len(caches) == 1, name
+        assert caches[0]["with"]["path"] == "~/.cache/uv"
+        assert "hashFiles('uv.lock', 'tools/uv-requirements.txt')" in caches[0]["with"]["key"]
+    makefile = (paths.PROJ_ROOT / "Makefile").read_text()
+    assert "--require-hashes" in makefile and "-r $(UV_REQUIREMENTS)" in makefile
+    requirements = (paths.PROJ_ROOT / "tools" / "uv-requirements.txt").read_text()
+    assert re.search(r"^uv==\d+\.\d+\.\d+ \\$", requirements, re.MULTILINE)
+    assert len(re.findall(r"--hash=sha256:[0-9a-f]{64}", requirements)) >= 5
+
+
+def test_dependabot_keeps_actions_and_the_lock_current():
+    config = yaml.safe_load((WORKFLOWS.parent / "dependabot.yml").read_text())
+    ecosystems = {u["package-ecosystem"] for u in config["updates"]}
+    assert ecosystems == {"github-actions", "uv"}
+
+
+def test_the_test_job_neither_installs_quarto_nor_renders():
+    test = load("build.yml")["jobs"]["test"]
+    runs = [s["run"] for s in test["steps"] if "run" in s]
+    assert (
+        runs[0]
+        == "make test QUARTO=skip PYTEST_ARGS=\"-m 'not render' --junitxml=test-results.xml\""
+    )
+    assert not any("quarto" in s.get("uses", "") for s in test["steps"])
+
+
+def test_the_preview_is_uploaded_before_the_render_tests_and_may_be_overwritten():
+    build = load("build.yml")["jobs"]["build"]
+    order = [s.get("id") or s.get("run") or s.get("uses") for s in build["steps"]]
+    upload = order.index("upload")
+    assert (
+        order.index("make site")
+        < upload
+        < order.index(next(r for r in order if str(r).startswith("make test-render")))
+    )
+    assert build["steps"][upload]["with"]["overwrite"] is True
+
+
+def test_only_this_repositorys_main_deploys_and_only_pull_requests_cancel():
+    deploy = load("publish.yml")["jobs"]["deploy"]
+    assert "github.repository == 'devops-for-data-science/devops-for-data-science'" in deploy["if"]
+    assert "github.ref == 'refs/heads/main'" in deploy["if"]
+    check = load("check.yml")
+    assert check["concurrency"]["cancel-in-progress"] == (
+        "${{ github.event_name == 'pull_request' }}"
+    )
 
 
 def test_quarto_version_comes_from_the_repository_pin():

@@ -39,7 +39,12 @@ def summary(
 ) -> str:
     """The summary's Markdown; `expected` lists the HTML pages the project renders."""
     lines = []
-    if junit is not None:
+    if junit is not None and not junit.is_file():
+        lines.append(
+            f"❌ Tests: no JUnit report at {junit}: the tests did not run to the end "
+            "(see the step that failed above)"
+        )
+    elif junit is not None:
         counts = test_counts(junit)
         icon = "❌" if counts["failed"] else "✅"
         passed, skipped, failed = counts["passed"], counts["skipped"], counts["failed"]
