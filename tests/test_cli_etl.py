@@ -288,3 +288,42 @@ def test_unknown_option_is_a_usage_error(runner):
     result = runner.invoke(app, ["etl", "--rwa", "x.csv"])
     assert result.exit_code == 2
     assert "No such option: --rwa" in result.output
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["bom", "crlf", "reordered", "extra column"],
+)
+def test_valid_variants_of_the_export_give_the_same_table(tmp_path, runner, variant):
+    import pandas as pd
+
+    text = paths.RAW_PENGUINS.read_text(encoding="utf-8")
+    raw = tmp_path / "variant.csv"
+    if variant == "bom":
+        raw.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    elif variant == "crlf":
+        raw.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    else:
+        frame = pd.read_csv(paths.RAW_PENGUINS, dtype=str, keep_default_na=False)
+        if variant == "reordered":
+            frame = frame[list(reversed(frame.columns))]
+        else:
+            frame.insert(3, "Observer notes", "none")
+        frame.to_csv(raw, index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["etl", "--raw", str(raw), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    expected = tmp_path / "expected"
+    runner.invoke(app, ["etl", "--out", str(expected)])
+    assert (out / "penguins.parquet").read_bytes() == (expected / "penguins.parquet").read_bytes()
+
+
+def test_a_synthetic_export_passes_the_etl(tmp_path, runner):
+    """The benchmark's synthetic data is data the pipeline accepts."""
+    from dsops.penguins.bench import synthetic_export
+
+    raw = synthetic_export(2000, tmp_path / "synthetic.csv")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["etl", "--raw", str(raw), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("wrote 2000 rows to ")

@@ -29,3 +29,28 @@ def run(repeat: int = 5) -> Path:
         "dsops etl, reading the processed Parquet, dsops train (evaluation and store write).",
         figures,
     )
+
+
+def synthetic_export(rows: int, target: Path, seed: int = paths.SEED) -> Path:
+    """A raw export of `rows` rows in the LTER file's exact format, drawn from the real
+    rows (each column sampled from the real values of the row's species, so every value
+    is one the schema accepts), with sample numbers renumbered so the key stays unique."""
+    import numpy as np
+    import pandas as pd
+
+    real = pd.read_csv(paths.RAW_PENGUINS, dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(seed)
+    species = rng.choice(real["Species"].unique(), size=rows)
+    columns = {}
+    for column in real.columns:
+        values = np.empty(rows, dtype=object)
+        for name in np.unique(species):
+            pool = real.loc[real["Species"] == name, column].to_numpy()
+            where = species == name
+            values[where] = pool[rng.integers(0, len(pool), size=int(where.sum()))]
+        columns[column] = values
+    frame = pd.DataFrame(columns)
+    frame["Species"] = species
+    frame["Sample Number"] = (frame.groupby("Species").cumcount() + 1).astype(str)
+    frame.to_csv(target, index=False)
+    return target
