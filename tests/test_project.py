@@ -109,3 +109,16 @@ def test_every_section_has_a_generated_sidebar_and_a_navbar_entry():
     ordered = [p for p in project.pages if p.parent.name in sections and p.stem != "index"]
     for page in ordered:
         assert isinstance(project.front_matter(page).get("order"), int), page
+
+
+def test_a_listing_page_lists_every_section_page_by_category():
+    """Pages with categories make Quarto fetch listings.json, which exists only when a
+    listing page does (without one, every such page logs a 404)."""
+    project = load_project()
+    listing = project.front_matter(paths.PROJ_ROOT / "pages.qmd")["listing"]
+    assert listing["contents"] == "analyses/**/*.qmd" and listing["categories"] is True
+    assert "pages.html" in project.expected_html()
+    assert {"href": "pages.qmd", "text": "All pages"} in project.website["navbar"]["left"]
+    for page in project.pages:
+        if project.relative(page).startswith("analyses/"):
+            assert project.metadata(page).get("categories"), page

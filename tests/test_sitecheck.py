@@ -213,3 +213,40 @@ def test_the_real_render_with_three_faults_fails_with_exactly_those(real_render)
         "<link href='../../analyses/penguins/modle.html'> (no modle.html)",
         "analyses/penguins/eda.html: broken anchor: '#sec-absent' (no id 'sec-absent')",
     }
+
+
+def test_nothing_is_loaded_from_another_host(tmp_path):
+    site = write_site(
+        tmp_path,
+        {
+            "index.html": (
+                '<script src="https://cdn.example.net/require.min.js"></script>'
+                '<link rel="stylesheet" href="https://site.example.org/x.css">',
+                '<a href="https://elsewhere.example.com/">a link may go anywhere</a>',
+            )
+        },
+        [],
+    )
+    (site / "site_libs").mkdir()
+    (site / "site_libs" / "theme.css").write_text(
+        '@import url("https://fonts.example.com/css2?family=Lato");\nbody { color: red; }\n'
+    )
+    rules = SiteRules(host="site.example.org")
+    assert messages(check_site(site, rules)) == [
+        "site_libs/theme.css: imports 'https://fonts.example.com/css2?family=Lato' from "
+        "another host",
+        "index.html: loads <script src='https://cdn.example.net/require.min.js'> from another host",
+    ]
+
+
+def test_the_theme_loads_no_web_font():
+    from dsops.shared import paths
+    from sitebuild.project import load_project
+
+    theme = load_project().config["format"]["html"]["theme"]
+    assert theme == {
+        "light": ["flatly", "styles/theme.scss"],
+        "dark": ["darkly", "styles/theme.scss"],
+    }
+    scss = (paths.PROJ_ROOT / "styles" / "theme.scss").read_text()
+    assert "/*-- scss:defaults --*/" in scss and "$web-font-path: false;" in scss

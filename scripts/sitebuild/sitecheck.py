@@ -1,5 +1,6 @@
 """Checks of a rendered site, for what would break or embarrass once it is published:
-every page present and described; no error output, traceback or unresolved
+every page present and described; nothing loaded from another host (scripts, styles,
+images, stylesheet imports such as web fonts); no error output, traceback or unresolved
 cross-reference, except in cells marked `error: true`; every internal link, image,
 `srcset`, `<source>`, `<iframe>`, `<video>` and `<link>` resolving to a file inside the
 site (a link that climbs out of `site/` works on the build machine and 404s when
@@ -46,6 +47,9 @@ class Problem:
         return f"{self.page}: {self.message}"
 
 
+CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*["']?(https?://[^"')\s;]+)""")
+
+
 @dataclass
 class SiteRules:
     """What the checker knows of the project: the pages a render must produce, the path
@@ -53,6 +57,7 @@ class SiteRules:
 
     expected: list[str] = field(default_factory=list)  # site-relative HTML pages
     base_path: str = "/"  # the path of `site-url`, e.g. /devops-for-data-science/
+    host: str | None = None  # the host of `site-url`: the only one pages may load from
     resources: list[str] = field(default_factory=list)  # site-relative files to be copied
     # page (site-relative HTML) -> labels of its cells marked `error: true`
     error_cells: Callable[[str], set[str]] = field(default=lambda page: set())
@@ -159,6 +164,10 @@ def check_page(
         )
 
     for tag, attr, url in _urls(soup):
+        host = urlsplit(url).netloc
+        if host and tag != "a" and host != rules.host:
+            problems.append(Problem(name, f"loads <{tag} {attr}={url!r}> from another host"))
+            continue
         resolved = _resolve(site_dir, page, url, rules.base_path)
         if resolved is None:
             continue
@@ -207,6 +216,11 @@ def check_site(site_dir: Path, rules: SiteRules | list[str]) -> list[Problem]:
         for resource in rules.resources
         if not (site_dir / resource).is_file()
     ]
+    for stylesheet in sorted(site_dir.rglob("*.css")):
+        for url in CSS_IMPORT.findall(stylesheet.read_text(encoding="utf-8", errors="replace")):
+            if urlsplit(url).netloc != rules.host:
+                name = stylesheet.relative_to(site_dir).as_posix()
+                problems.append(Problem(name, f"imports {url!r} from another host"))
     cache: dict[Path, set[str]] = {}
     for page in site_pages(site_dir):
         problems.extend(check_page(site_dir, page, cache, rules))
@@ -240,6 +254,7 @@ def rules_for(project) -> SiteRules:  # project: sitebuild.project.QuartoProject
     return SiteRules(
         expected=project.expected_html(),
         base_path=project.site_path,
+        host=urlsplit(project.site_url or "").netloc or None,
         resources=resources,
         error_cells=error_cells,
     )
