@@ -52,3 +52,17 @@ def test_provenance_says_where_and_when():
         "measured on 2026-11-22 on a 2-CPU Linux x86_64 machine with Python 3.11.7, "
         "at commit e600366 with local changes"
     )
+
+
+def test_the_page_benchmark_measures_what_it_says(tmp_path):
+    from sitebuild import bench
+    from sitebuild.project import load_project
+
+    project = load_project()
+    page = paths.PROJ_ROOT / "tests" / "fixtures" / "pages" / "ok.qmd"
+    times = bench.page_times(project, [page], repeat=1)
+    assert list(times) == ["tests/fixtures/pages/ok.qmd"]
+    assert times["tests/fixtures/pages/ok.qmd"]["runs"] == 1
+    floor = bench._seconds(bench.IMPORT_FLOORS["reads processed data"], repeat=1)
+    assert 0 < floor["median_s"] < 60
+    assert bench.kernel_start(project, repeat=1)["runs"] == 1

@@ -101,11 +101,12 @@ def train(
 
 @app.command()
 def bench() -> None:
-    """Measure the pipeline steps and write data/benchmarks/<name>.json records."""
+    """Measure the pipeline steps and the pages; write data/benchmarks/<name>.json records."""
     from dsops.penguins import bench as penguins_bench
+    from sitebuild import bench as pages_bench
 
     try:
-        for written in (penguins_bench.run(),):
+        for written in (penguins_bench.run(), pages_bench.run()):
             typer.echo(f"wrote {paths.project_relative(written)}")
     except DsopsError as err:
         raise _fail(err) from None
