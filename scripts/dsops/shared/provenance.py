@@ -95,5 +95,10 @@ def git_commit(cwd: Path = paths.PROJ_ROOT) -> dict[str, object]:
         return done.stdout.strip()
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    # benchmark records are results, not inputs: rewriting them is no local change
+    status = (
+        git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)data/benchmarks")
+        if commit
+        else None
+    )
     return {"commit": commit or None, "modified": bool(status) if commit else None}
