@@ -218,3 +218,46 @@ def test_page_executes(page: Path):
         f"{PROJECT.relative(page)} took {report.seconds:.1f} s to execute "
         f"(limit {PAGE_TIME_LIMIT} s): move heavy work into a pipeline step"
     )
+
+
+FIGURE_PAGE = """---
+title: "A figure"
+fig-dpi: 96
+---
+
+```{{python}}
+#| label: fig-one
+#| fig-cap: "One figure."
+#| fig-alt: "What it shows."
+import numpy as np
+import matplotlib.pyplot as plt
+figure = plt.figure(figsize=({size}, {size}), dpi={dpi})
+plt.imshow(np.random.default_rng(1).random(({pixels}, {pixels}, 3)))
+plt.show()
+```
+"""
+
+
+def test_figures_must_be_retina_at_the_pages_dpi(tmp_path):
+    page = tmp_path / "figure.qmd"
+    page.write_text(FIGURE_PAGE.format(size=2, dpi=100, pixels=20), encoding="utf-8")
+    with pytest.raises(
+        DsopsError, match=r"figure fig-one is drawn at \d+ dpi, not twice the page's fig-dpi \(96\)"
+    ):
+        execute_page(page, PROJECT)
+
+
+def test_a_png_over_the_cap_fails_the_page(tmp_path):
+    page = tmp_path / "figure.qmd"
+    page.write_text(FIGURE_PAGE.format(size=8, dpi=192, pixels=800), encoding="utf-8")
+    with pytest.raises(DsopsError, match=r"figure fig-one is a [\d,]+-byte PNG, over the"):
+        execute_page(page, PROJECT)
+
+
+def test_the_sites_figures_are_retina_and_light():
+    from sitebuild.pages import PNG_MAX_BYTES, png_facts
+
+    report = execute_page(FIXTURES / "conventions.qmd", PROJECT)
+    for png in report.figures.values():
+        width, height, _ = png_facts(png)
+        assert width > 0 and height > 0 and len(png) <= PNG_MAX_BYTES

@@ -17,11 +17,14 @@ What the runner models, and checks because a reader would see it:
   output per rendering, sit in a `::: {#fig-...}` div whose last paragraph is the
   caption, and carry no `fig-` label or `*-cap` of its own (Quarto 1.8 renders that
   combination wrongly, quarto-cli#12972); any other image needs a `fig-` label and
-  `fig-cap`, or such a div.
+  `fig-cap`, or such a div;
+- every PNG is at most PNG_MAX_BYTES and, where the page sets `fig-dpi`, drawn at twice
+  it (retina), so Quarto gives it a width and height half its pixels.
 """
 
 import base64
 import re
+import struct
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -70,6 +73,7 @@ RAW_HTML_BLOCK = re.compile(r"^`{3,}\{=html\}", re.MULTILINE)
 CELL_TIMEOUT = 600  # seconds
 IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
 DISPLAY_TYPES = ("display_data", "execute_result")
+PNG_MAX_BYTES = 300 * 1024
 
 
 @dataclass
@@ -113,6 +117,7 @@ class Page:
     chunks: list[Chunk]  # cells and inline expressions, in document order
     execute: dict = field(default_factory=dict)  # merged page-level execute options
     skipped: list[tuple[str, int]] = field(default_factory=list)  # (kind, line) not run
+    fig_dpi: int | None = None  # the page's `fig-dpi`, where it declares one
 
     @property
     def cells(self) -> list[Cell]:
@@ -295,12 +300,21 @@ def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
         i += 1
     execute: dict = {}
     if project is not None and path.resolve().is_relative_to(project.root):
+        metadata = project.metadata(path)
         execute = project.execute_options(path)
-        _check_page_keys(path, project.metadata(path), execute)
     else:
+        metadata = front
         execute = front.get("execute") if isinstance(front.get("execute"), dict) else {}
-        _check_page_keys(path, front, execute)
-    return Page(path=path, front_matter=front, chunks=chunks, execute=execute, skipped=skipped)
+    _check_page_keys(path, metadata, execute)
+    fig_dpi = metadata.get("fig-dpi")
+    return Page(
+        path=path,
+        front_matter=front,
+        chunks=chunks,
+        execute=execute,
+        skipped=skipped,
+        fig_dpi=fig_dpi if isinstance(fig_dpi, int) else None,
+    )
 
 
 def discover_pages(project: QuartoProject | None = None) -> list[Path]:
@@ -370,7 +384,10 @@ def _run(page: Page, chunks: list[Chunk], notebook, sockets: Path, workdir: Path
         if isinstance(chunk, InlineExpression):
             inline_values[chunk.expression] = _inline_value(where, outputs)
         else:
-            figures.update(_check_cell(where, options, chunk, outputs))
+            found = _check_cell(where, options, chunk, outputs)
+            for name, png in found.items():
+                _check_png(f"{where}, figure {name}", png, page.fig_dpi)
+            figures.update(found)
     return PageReport(
         path=page.path,
         cells_run=len([c for c in chunks if isinstance(c, Cell)]),
@@ -410,6 +427,36 @@ def _inline_value(where: str, outputs: list) -> str:
             quoted = len(text) >= 2 and text[0] == text[-1] and text[0] in "'\""
             return text[1:-1] if quoted else text
     raise DsopsError(f"{where} has no value (it must be an expression, not a statement).")
+
+
+def png_facts(png: bytes) -> tuple[int, int, float | None]:
+    """Width and height in pixels, and dots per inch if the PNG records them (pHYs)."""
+    width, height = struct.unpack(">II", png[16:24])
+    at = png.find(b"pHYs")
+    dpi = None
+    if at > 0 and png[at + 12] == 1:  # unit: metre
+        dpi = struct.unpack(">I", png[at + 4 : at + 8])[0] * 0.0254
+    return width, height, dpi
+
+
+def _check_png(where: str, png: bytes, fig_dpi: int | None) -> None:
+    """A figure a phone loads fast and a retina screen shows sharp: at most PNG_MAX_BYTES,
+    and drawn at twice the page's `fig-dpi`, so Quarto sets its width and height to half
+    its pixels (an intrinsic width 2x the displayed one)."""
+    if len(png) > PNG_MAX_BYTES:
+        raise DsopsError(
+            f"{where} is a {len(png):,}-byte PNG, over the {PNG_MAX_BYTES:,}-byte cap for a "
+            "page a phone loads: draw fewer points or a smaller figure."
+        )
+    if fig_dpi is None:
+        return
+    _, _, dpi = png_facts(png)
+    if dpi is None or round(dpi) != 2 * fig_dpi:
+        raise DsopsError(
+            f"{where} is drawn at {round(dpi) if dpi else 'an unknown'} dpi, not twice the page's "
+            f"fig-dpi ({fig_dpi}): Quarto would not size it for retina screens. Draw figures "
+            "with dsops.shared.plotting (theme dpi = fig-dpi)."
+        )
 
 
 def _check_cell(where: str, options: dict, cell: Cell, outputs: list) -> dict[str, bytes]:
