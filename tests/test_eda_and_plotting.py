@@ -112,3 +112,12 @@ def test_what_the_eda_page_says_holds(penguins):
             "Gentoo", "Chinstrap", measure
         ), measure
     assert not overlap("Adelie", "Chinstrap", "bill_length_mm")
+
+
+def test_share_explained_is_the_r_squared_of_group_means(penguins):
+    import statsmodels.formula.api as smf
+
+    share = eda.share_explained(penguins, "body_mass_g", ["species", "sex"])
+    fit = smf.ols("body_mass_g ~ species * sex", data=penguins.dropna(subset=["sex"])).fit()
+    assert share == pytest.approx(fit.rsquared)
+    assert share > 0.5  # the page says "most": more than half

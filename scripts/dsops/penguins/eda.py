@@ -135,3 +135,12 @@ def linear_fit_by_group(
     lines = pd.concat(rows, ignore_index=True)
     lines[group] = pd.Categorical(lines[group], categories=frame[group].cat.categories)
     return lines
+
+
+def share_explained(frame: pd.DataFrame, target: str, groups: list[str]) -> float:
+    """Share of the variance of `target` that the group means explain (R² of a model with
+    one mean per group), over the rows with the target and every group known."""
+    rows = frame.dropna(subset=[target, *groups])
+    means = rows.groupby(groups, observed=True)[target].transform("mean")
+    total = ((rows[target] - rows[target].mean()) ** 2).sum()
+    return float(1 - ((rows[target] - means) ** 2).sum() / total)
