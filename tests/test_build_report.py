@@ -34,7 +34,7 @@ def test_without_a_report_the_committed_benchmark_is_used_and_named():
     times = page_times({})
     assert "analyses/penguins/eda.qmd" in set(times.table["page"])
     assert times.table["seconds"].is_monotonic_decreasing
-    assert times.source.startswith("`make bench` (medians of ")
+    assert times.source.startswith("make bench (medians of ")
     assert "measured on " in times.source
 
 

@@ -67,7 +67,7 @@ def page_times(environ: dict | None = None) -> PageTimes:
         record = benchmarks.read(BENCH_RECORD)
         table = from_benchmark(record)
         source = (
-            f"`make bench` (medians of {next(iter(record['figures'].values()))['runs']} runs), "
+            f"make bench (medians of {next(iter(record['figures'].values()))['runs']} runs), "
             f"{benchmarks.provenance(record)}"
         )
     table = table.sort_values(["seconds", "page"], ascending=[False, True], ignore_index=True)
