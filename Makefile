@@ -22,9 +22,14 @@ PARQUET := data/processed/penguins.parquet
 DUCKDB := data/processed/penguins.duckdb
 SHARED_SOURCES := $(wildcard scripts/dsops/shared/*.py)
 ETL_SOURCES := $(wildcard scripts/dsops/penguins/etl.py scripts/dsops/penguins/schema.py scripts/dsops/penguins/columns.py) $(SHARED_SOURCES)
-# The model store (models/, a pins board) is written only by `dsops train`; this stamp
-# lives inside it, so deleting models/ also makes the model stale.
-MODEL_STAMP := models/.trained-penguin-body-mass
+# The model store (models/, a pins board) is written only by `dsops train`. The stamp
+# lives outside the board (a stray file in a board root breaks pins' pin_search), and is
+# dropped when the store has no such model, so deleting models/ also retrains.
+MAKE_STATE := .make
+MODEL_STAMP := $(MAKE_STATE)/trained-penguin-body-mass
+ifeq ($(wildcard models/penguin-body-mass/*/data.txt),)
+$(shell rm -f $(MODEL_STAMP))
+endif
 TRAIN_SOURCES := $(wildcard scripts/dsops/penguins/model.py scripts/dsops/penguins/train.py scripts/dsops/penguins/data.py) $(SHARED_SOURCES)
 
 .PHONY: help setup data train quarto site preview test test-render bench ci-summary lint format clean
@@ -53,7 +58,7 @@ train: data $(MODEL_STAMP) ## Train and store the models if their inputs changed
 
 $(MODEL_STAMP): $(PARQUET) $(TRAIN_SOURCES) uv.lock
 	$(RUN) dsops train
-	@touch $@
+	@mkdir -p $(@D) && touch $@
 
 quarto: setup ## Make sure the pinned Quarto is available (installs quarto-cli from PyPI if missing)
 	@$(RUN) dsops ensure-quarto --uv "$(UV)"
@@ -88,4 +93,4 @@ format: setup ## Apply ruff's fixes and formatting
 	$(RUN) ruff format .
 
 clean: ## Remove build products (site, processed data, models, caches); raw data is untouched
-	rm -rf site .quarto models data/processed/*.parquet data/processed/*.duckdb .pytest_cache .ruff_cache
+	rm -rf site .quarto models $(MAKE_STATE) data/processed/*.parquet data/processed/*.duckdb .pytest_cache .ruff_cache

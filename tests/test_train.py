@@ -128,3 +128,19 @@ def test_train_command_reports_the_version(trained, tmp_path, runner):
     assert result.exit_code == 0, result.output
     (version,) = ModelStore(tmp_path / "m").versions(train.MODEL_NAME)
     assert result.stdout.startswith(f"stored penguin-body-mass version {version} in ")
+
+
+def test_the_store_is_a_plain_pins_board(trained):
+    """Nothing but pins in the board root: pins' own listing and search work on it."""
+    import pins
+
+    _, store, result = trained
+    board = pins.board_folder(str(store.root), allow_pickle_read=True)
+    assert board.pin_list() == [train.MODEL_NAME]
+    assert list(board.pin_search()["name"]) == [train.MODEL_NAME]
+    assert board.pin_meta(train.MODEL_NAME).user == result.stored.card
+
+
+def test_the_make_stamp_lives_outside_the_board():
+    makefile = (paths.PROJ_ROOT / "Makefile").read_text()
+    assert "MODEL_STAMP := $(MAKE_STATE)/" in makefile and "MAKE_STATE := .make" in makefile
