@@ -42,7 +42,7 @@ def test_inline_expressions_are_found_in_prose_not_in_code_blocks():
     kinds = [type(c).__name__ for c in page.chunks]
     assert kinds == ["Cell", "InlineExpression", "InlineExpression", "Cell", "Cell", "Cell"]
     figure = page.cells[2].figure
-    assert (figure.id, figure.line, figure.caption) == ("fig-frame", 25, True)
+    assert (figure.id, figure.line, figure.caption) == ("fig-frame", 30, True)
     assert page.cells[3].figure is None
 
 
@@ -111,6 +111,8 @@ def test_figures_are_saved_by_label_and_rendering(tmp_path):
         ),
         ("html-output.qmd", r"frame \(line 5\) displays text/html, which makes Quarto load"),
         ("raw-html-not-asis.qmd", r"tbl-oops \(line 5\) prints a raw HTML block but is not"),
+        ("asis-table-with-cap.qmd", r"tbl-lost \(line 5\) gives an `output: asis` cell a `tbl-`"),
+        ("table-without-div.qmd", r"bare \(line 5\) prints a table that is not in a"),
         ("uncaptioned-figure.qmd", r"plot \(line 5\) shows a figure without `#\| fig-alt:`"),
         ("one-rendering.qmd", r"declares renderings \['light', 'dark'\] but shows 1 output"),
         (

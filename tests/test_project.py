@@ -78,10 +78,10 @@ def test_this_project(tmp_path):
     assert project.site_path == "/devops-for-data-science/"
 
 
-def test_deep_merge_merges_mappings_and_replaces_the_rest():
-    assert deep_merge({"a": {"x": 1, "y": 2}, "l": [1]}, {"a": {"y": 3}, "l": [2]}) == {
+def test_deep_merge_merges_mappings_concatenates_lists_and_replaces_the_rest():
+    assert deep_merge({"a": {"x": 1, "y": 2}, "l": [1, 2]}, {"a": {"y": 3}, "l": [2, 3]}) == {
         "a": {"x": 1, "y": 3},
-        "l": [2],
+        "l": [1, 2, 3],
     }
 
 
@@ -122,3 +122,21 @@ def test_a_listing_page_lists_every_section_page_by_category():
     for page in project.pages:
         if project.relative(page).startswith("analyses/"):
             assert project.metadata(page).get("categories"), page
+
+
+def test_resource_globs_resolve_as_quarto_does(tmp_path):
+    (tmp_path / "_quarto.yml").write_text(
+        'project:\n  output-dir: out\n  resources: ["/top/**", "*.json", "!skip.json"]\n'
+    )
+    for name in [
+        "top/a.txt",
+        "top/.hidden",
+        "x/top/b.txt",
+        "c.json",
+        "deep/d.json",
+        "skip.json",
+        "out/e.json",
+    ]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    assert QuartoProject.load(tmp_path).resource_files() == ["c.json", "deep/d.json", "top/a.txt"]

@@ -12,7 +12,8 @@ What the runner models, and checks because a reader would see it:
 - anything written to stderr (a warning, a log line) fails the page;
 - a `text/html` output fails the page: Quarto would load require.js and jQuery from a
   CDN for it; tables go through `dsops.shared.tables.show_table` in an `output: asis`
-  cell;
+  cell inside a `::: {#tbl-...}` div with a caption (an asis cell loses its own div, and
+  with it a `tbl-` label and `tbl-cap`: quarto-cli#3770);
 - every image needs `fig-alt`; a cell with `renderings: [light, dark]` must show one
   output per rendering, sit in a `::: {#fig-...}` div whose last paragraph is the
   caption, and carry no `fig-` label or `*-cap` of its own (Quarto 1.8 renders that
@@ -91,6 +92,7 @@ class Cell:
     line: int  # line of the opening fence in the .qmd
     options: dict = field(default_factory=dict)  # the cell's own `#|` options
     figure: FencedDiv | None = None  # the innermost enclosing `#fig-` div, if any
+    table: FencedDiv | None = None  # the innermost enclosing `#tbl-` div, if any
 
     @property
     def label(self) -> str:
@@ -268,7 +270,16 @@ def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
             if unknown:
                 raise _refuse(path, opened, f"the cell option `{unknown[0]}`", "not in its list")
             figure = next((d for d in reversed(divs) if (d.id or "").startswith("fig-")), None)
-            chunks.append(Cell(source="\n".join(body), line=opened, options=options, figure=figure))
+            table = next((d for d in reversed(divs) if (d.id or "").startswith("tbl-")), None)
+            chunks.append(
+                Cell(
+                    source="\n".join(body),
+                    line=opened,
+                    options=options,
+                    figure=figure,
+                    table=table,
+                )
+            )
             continue
         if code_fence is not None:  # inside a shown code block: only cells count
             if line.strip().startswith(code_fence) and not line.strip().strip(code_fence[0]):
@@ -462,11 +473,24 @@ def _check_png(where: str, png: bytes, fig_dpi: int | None) -> None:
 def _check_cell(where: str, options: dict, cell: Cell, outputs: list) -> dict[str, bytes]:
     """Check one executed cell's outputs against its options; return its figures."""
     printed = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    if RAW_HTML_BLOCK.search(printed) and options.get("output") != "asis":
-        raise DsopsError(
-            f"{where} prints a raw HTML block but is not `output: asis`, so Quarto would "
-            "show the HTML source as text: add `#| output: asis` to the cell."
-        )
+    if RAW_HTML_BLOCK.search(printed):
+        if options.get("output") != "asis":
+            raise DsopsError(
+                f"{where} prints a raw HTML block but is not `output: asis`, so Quarto would "
+                "show the HTML source as text: add `#| output: asis` to the cell."
+            )
+        label = str(options.get("label", ""))
+        if options.get("tbl-cap") or label.startswith("tbl-"):
+            raise DsopsError(
+                f"{where} gives an `output: asis` cell a `tbl-` label or `tbl-cap`, which "
+                "Quarto drops with the cell's div (quarto-cli#3770): give the cell a plain "
+                "label and put it in a `::: {#tbl-...}` div whose last paragraph is the caption."
+            )
+        if cell.table is None or not cell.table.caption:
+            raise DsopsError(
+                f"{where} prints a table that is not in a `::: {{#tbl-...}}` div with a caption "
+                "paragraph after the cell: the div gives the table its label and caption."
+            )
     images = [
         (mime, o["data"][mime])
         for o in outputs

@@ -9,7 +9,7 @@ scaffold. No other module reads `_quarto.yml` or maps a `.qmd` to its `.html`.
 Precedence, lowest first, as Quarto merges metadata: project options in `_quarto.yml`
 < each `_metadata.yml` from the project root down to the page's folder < the page's
 front matter < (for execute options) the cell's `#|` options. Mappings merge key by
-key; any other value (a string, a list) replaces the one below it.
+key, lists concatenate without duplicates, any other value replaces the one below it.
 """
 
 import fnmatch
@@ -32,11 +32,14 @@ DEFAULT_OUTPUT_DIR = "_site"  # a website project without `output-dir`
 
 
 def deep_merge(base: dict, override: dict) -> dict:
-    """Quarto-style merge: mappings merge key by key, other values replace."""
+    """Quarto-style merge (lodash mergeWith in quarto-cli's config.ts): mappings merge key
+    by key, lists concatenate without duplicates, other values replace."""
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = deep_merge(merged[key], value)
+        elif isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = [*merged[key], *(v for v in value if v not in merged[key])]
         else:
             merged[key] = value
     return merged
@@ -123,6 +126,39 @@ class QuartoProject:
     def resources(self) -> list[str]:
         value = self.project.get("resources") or []
         return [value] if isinstance(value, str) else list(value)
+
+    def resource_files(self) -> list[str]:
+        """The files `project.resources` copies, as Quarto resolves its globs: a leading
+        `/` anchors a pattern at the project root, any other matches at every depth
+        (`**/`); a folder means everything in it; `!` excludes; hidden files and the
+        output folder never count."""
+
+        def matches(pattern: str) -> set[Path]:
+            anchored = pattern.startswith("/")
+            pattern = pattern.lstrip("/")
+            if (self.root / pattern).is_dir() or pattern.endswith("/"):
+                pattern = pattern.rstrip("/") + "/**/*"
+            elif pattern.endswith("**"):  # Python's ** matches folders only: add their files
+                pattern += "/*"
+            found = set(self.root.glob(pattern))
+            if not anchored:
+                found |= set(self.root.glob(f"**/{pattern}"))
+            return found
+
+        chosen: set[Path] = set()
+        for pattern in self.resources:
+            if pattern.startswith("!"):
+                chosen -= matches(pattern[1:])
+            else:
+                chosen |= matches(pattern)
+        output = self.output_dir.resolve()
+        return sorted(
+            path.relative_to(self.root).as_posix()
+            for path in chosen
+            if path.is_file()
+            and not any(p.startswith(".") for p in path.relative_to(self.root).parts)
+            and not path.resolve().is_relative_to(output)
+        )
 
     @property
     def site_url(self) -> str | None:

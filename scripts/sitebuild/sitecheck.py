@@ -232,13 +232,7 @@ def rules_for(project) -> SiteRules:  # project: sitebuild.project.QuartoProject
     resources (hidden files aside, as Quarto skips them) and its `error: true` cells."""
     from sitebuild.pages import parse_qmd
 
-    resources = sorted(
-        path.relative_to(project.root).as_posix()
-        for pattern in project.resources
-        for path in project.root.glob(pattern)
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(project.root).parts)
-    )
+    resources = project.resource_files()
 
     def error_cells(html: str) -> set[str]:
         source = project.page_for_html(html)

@@ -4,13 +4,20 @@ Quarto 1.8 adds require.js and jQuery from a public CDN to any page whose cells 
 `text/html` output (every great_tables table, every DataFrame display), and they log
 `define is not defined`. So a table cell prints a Pandoc raw HTML block instead:
 
-    #| label: tbl-example
-    #| tbl-cap: "..."
+    ::: {#tbl-example}
+    ```{python}
+    #| label: example
     #| output: asis
     show_table(GT(frame).cols_label(...))
+    ```
 
-With `output: asis` Quarto copies that block into the page as it is; its HTML table
-processing still turns it into a captioned, cross-referenceable table.
+    The caption.
+    :::
+
+With `output: asis` Quarto copies that block into the page as it is, and its HTML table
+processing turns it into a Pandoc table. An asis cell loses its own div, and with it a
+`tbl-` label and `tbl-cap` (quarto-cli#3770), so the fenced div gives the table its
+label and caption.
 """
 
 import hashlib
