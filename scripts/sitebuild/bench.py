@@ -1,7 +1,6 @@
 """Benchmarks of the site's pages (run by `make bench`): how long a fresh kernel takes
 to start, the import floor of each kind of page, and every page's execution time."""
 
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,12 +36,7 @@ def _seconds(code: str, repeat: int) -> dict[str, float | int]:
             [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
         )
         runs.append(float(done.stdout.strip().splitlines()[-1]))
-    return {
-        "median_s": round(statistics.median(runs), 3),
-        "min_s": round(min(runs), 3),
-        "max_s": round(max(runs), 3),
-        "runs": repeat,
-    }
+    return benchmarks.summarise(runs, digits=3)
 
 
 def kernel_start(project: QuartoProject, repeat: int) -> dict[str, float | int]:
@@ -60,12 +54,7 @@ def page_times(
     times = {}
     for page in pages:
         runs = [execute_page(page, project).seconds for _ in range(repeat)]
-        times[project.relative(page)] = {
-            "median_s": round(statistics.median(runs), 3),
-            "min_s": round(min(runs), 3),
-            "max_s": round(max(runs), 3),
-            "runs": repeat,
-        }
+        times[project.relative(page)] = benchmarks.summarise(runs, digits=3)
     return times
 
 

@@ -81,14 +81,6 @@ def feature_names(pipeline: Pipeline) -> list[str]:
     return list(pipeline.named_steps["encode"].get_feature_names_out())
 
 
-def coefficients(pipeline: Pipeline) -> pd.Series:
-    """Fitted coefficients of the pipeline's linear model, named by feature."""
-    regress = pipeline.named_steps["regress"]
-    return pd.Series(
-        [regress.intercept_, *regress.coef_], index=["intercept", *feature_names(pipeline)]
-    )
-
-
 def split(frame: pd.DataFrame, seed: int = paths.SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The training and held-out test rows (a quarter, stratified by species): the one
     split that evaluation, training and the pages all use."""

@@ -36,6 +36,16 @@ def machine() -> dict[str, object]:
     }
 
 
+def summarise(seconds: list[float], digits: int = 4) -> dict[str, float | int]:
+    """Median, fastest and slowest of repeated wall-clock measurements, and their count."""
+    return {
+        "median_s": round(statistics.median(seconds), digits),
+        "min_s": round(min(seconds), digits),
+        "max_s": round(max(seconds), digits),
+        "runs": len(seconds),
+    }
+
+
 def timed(run: Callable[[], object], repeat: int = 5) -> dict[str, float | int]:
     """Wall-clock seconds of `repeat` runs: median, fastest, slowest."""
     seconds = []
@@ -43,12 +53,7 @@ def timed(run: Callable[[], object], repeat: int = 5) -> dict[str, float | int]:
         started = time.perf_counter()
         run()
         seconds.append(time.perf_counter() - started)
-    return {
-        "median_s": round(statistics.median(seconds), 4),
-        "min_s": round(min(seconds), 4),
-        "max_s": round(max(seconds), 4),
-        "runs": repeat,
-    }
+    return summarise(seconds)
 
 
 def record(name: str, description: str, figures: dict, folder: Path = paths.BENCHMARKS_DIR) -> Path:
