@@ -32,7 +32,8 @@ $(shell rm -f $(MODEL_STAMP))
 endif
 TRAIN_SOURCES := $(wildcard scripts/dsops/penguins/model.py scripts/dsops/penguins/train.py scripts/dsops/penguins/data.py) $(SHARED_SOURCES)
 
-.PHONY: help setup data train quarto site preview test test-render bench ci-summary lint format clean
+.PHONY: help setup data train quarto site preview test test-render bench ci-summary lint format clean \
+	browser-tools chromium browser-check lighthouse
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,12 +73,57 @@ preview: train quarto ## Live preview with quarto preview
 # QUARTO=skip (the CI test job) neither looks for nor installs Quarto: rendering happens
 # once, in the build job, whose `make test-render` runs the render tests.
 QUARTO ?= optional
-test: train ## Run the whole test suite (render tests skip, saying why, where Quarto is missing)
+test: train ## Run the whole test suite (render and browser tests skip, saying why, where their tools are missing)
 	@if [ "$(QUARTO)" != skip ]; then $(RUN) dsops ensure-quarto --uv "$(UV)" --optional; fi
+	@$(MAKE) browser-tools || echo "note: the browser tools are not all installed (see above): the browser tests will skip, saying why."
 	$(RUN) pytest -n 2 --durations=20 $(PYTEST_ARGS)
 
 test-render: train quarto ## Only the render tests, against the site/ that `make site` built
 	DSOPS_RENDERED_SITE=site DSOPS_REQUIRE_QUARTO=1 $(RUN) pytest -m render $(PYTEST_ARGS)
+
+# The browser checks: Lighthouse and axe-core from npm (exact versions in tools/browser's
+# package.json and package-lock.json, installed by `npm ci`), and a Chromium from the
+# system's packages (Playwright drives it; it never downloads a browser). CHROME_PATH
+# names another Chrome or Chromium (GitHub's runners: their preinstalled Google Chrome).
+BROWSER_TOOLS := tools/browser
+BROWSER_STAMP := $(BROWSER_TOOLS)/node_modules/.package-lock.json
+CHROMIUM := /usr/bin/chromium
+SITE_DIR ?= site
+LIGHTHOUSE_JSON ?= .reports/lighthouse.json
+# apt-get only as root on a machine that has it (a fresh Debian); elsewhere, say how.
+AS_ROOT_WITH_APT = [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null
+
+browser-tools: $(BROWSER_STAMP) chromium ## Install what the browser checks need: Lighthouse and axe-core (npm ci), Chromium if missing
+
+$(BROWSER_STAMP): $(BROWSER_TOOLS)/package.json $(BROWSER_TOOLS)/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if $(AS_ROOT_WITH_APT); then \
+	    echo "npm not found: installing Debian's nodejs and npm"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
+	  else \
+	    echo "error: npm is not installed: install Node.js 18.16 or newer with npm (Debian: sudo apt-get install nodejs npm) and run make browser-tools." >&2; exit 1; \
+	  fi; \
+	fi
+	cd $(BROWSER_TOOLS) && npm ci --no-audit --no-fund
+	@touch $@
+
+chromium: ## Make sure Chromium (or CHROME_PATH) is there; as root with apt-get, install Debian's chromium
+	@if [ -n "$${CHROME_PATH:-}" ]; then \
+	  [ -x "$$CHROME_PATH" ] || { echo "error: CHROME_PATH=$$CHROME_PATH is not an executable: point it at Chrome or Chromium, or unset it to use $(CHROMIUM)." >&2; exit 1; }; \
+	elif [ ! -x $(CHROMIUM) ]; then \
+	  if $(AS_ROOT_WITH_APT); then \
+	    echo "Chromium not found: installing Debian's chromium"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  else \
+	    echo "error: Chromium is not installed at $(CHROMIUM): install it (Debian: sudo apt-get install chromium) or set CHROME_PATH to a Chrome or Chromium executable." >&2; exit 1; \
+	  fi; \
+	fi
+
+browser-check: setup browser-tools ## Open every page of SITE_DIR (default site/) in Chromium: light, dark, phone; console, requests, axe-core
+	$(RUN) dsops browser-check $(SITE_DIR)
+
+lighthouse: setup browser-tools ## Lighthouse (mobile, median of 3 runs) on every page of SITE_DIR; scores to LIGHTHOUSE_JSON
+	$(RUN) dsops lighthouse $(SITE_DIR) --json $(LIGHTHOUSE_JSON) $(LIGHTHOUSE_ARGS)
 
 bench: train ## Measure the pipeline steps and write data/benchmarks/*.json
 	$(RUN) dsops bench

@@ -125,6 +125,34 @@ def tool() -> Callable[[str], str]:
     return installed_tool
 
 
+REQUIRE_BROWSER = "DSOPS_REQUIRE_BROWSER"
+
+
+def browser_tools_or_skip() -> None:
+    """Skip, naming what is missing and how to install it, unless Chromium (or
+    CHROME_PATH), Node.js, the npm packages of tools/browser and Playwright are all there;
+    with DSOPS_REQUIRE_BROWSER=1 (set in CI) a missing tool fails instead."""
+    from dsops.shared.errors import DsopsError
+    from sitebuild import browser
+
+    try:
+        browser.chrome_path()
+        browser.node_path()
+        browser.lighthouse_cli()
+        browser.axe_script()
+        import playwright.sync_api  # noqa: F401
+    except (DsopsError, ImportError) as err:
+        reason = f"browser tests need their tools, and {err}"
+        if os.environ.get(REQUIRE_BROWSER) == "1":
+            pytest.fail(f"{REQUIRE_BROWSER}=1 but {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_tools() -> None:
+    browser_tools_or_skip()
+
+
 def solution_runner(project, chdir: Callable[[Path], None]) -> Callable[[str, str], dict]:
     """Run a page's solution cell exactly as the page shows it; return its variables."""
     from sitebuild.pages import parse_qmd

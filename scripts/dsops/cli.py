@@ -196,6 +196,60 @@ def check_site(
     typer.echo(f"{folder}: no problems found")
 
 
+@app.command("browser-check")
+def browser_check(
+    site_dir: Annotated[Path, typer.Argument(help="Folder of HTML to check (e.g. site).")],
+    page: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this page (site-relative, e.g. index.html); repeatable."),
+    ] = None,
+) -> None:
+    """Open every page in Chromium (light, dark, phone) and fail on a console error, a failed
+    request, a request to another host or an axe-core violation."""
+    from sitebuild.browsercheck import MODES, check_pages
+
+    try:
+        findings = check_pages(site_dir, page)
+    except DsopsError as err:
+        raise _fail(err) from None
+    for finding in findings:
+        typer.echo(str(finding), err=True)
+    if findings:
+        raise _fail(DsopsError(f"{len(findings)} problem(s) in {site_dir}"))
+    modes = ", ".join(mode.name for mode in MODES)
+    typer.echo(f"{site_dir}: no problems found ({modes})")
+
+
+@app.command()
+def lighthouse(
+    site_dir: Annotated[Path, typer.Argument(help="Folder of HTML to test (e.g. site).")],
+    page: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this page (site-relative, e.g. index.html); repeatable."),
+    ] = None,
+    runs: Annotated[int, typer.Option(help="Lighthouse runs per page (median taken).")] = 3,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the scores to this JSON file.")
+    ] = None,
+    enforce: Annotated[
+        bool, typer.Option(help="Exit 1 when a page misses a goal (default: only report).")
+    ] = False,
+) -> None:
+    """Lighthouse scores (mobile, median of several runs) of every page, served locally."""
+    from sitebuild import lighthouse as lh
+
+    try:
+        report = lh.score_pages(site_dir, page, runs)
+        if json_out is not None:
+            lh.write_json(report, json_out)
+    except DsopsError as err:
+        raise _fail(err) from None
+    typer.echo(lh.table(report), nl=False)
+    missed = [f"{p.page} ({', '.join(p.missed())})" for p in report.pages if p.missed()]
+    if enforce and missed:
+        raise _fail(DsopsError(f"below the goals: {'; '.join(missed)}"))
+
+
 @app.command("ensure-quarto")
 def ensure_quarto(
     uv: Annotated[str, typer.Option(help="The uv executable used to install quarto-cli.")] = "uv",
