@@ -30,6 +30,8 @@ def test_every_kind_of_problem_is_found_and_named():
         "index.html: broken anchor: 'other.html#sec-missing' (no id 'sec-missing')",
         "index.html: image without alt text: 'plot.png'",
         "index.html: image without alt text: 'fig.png'",
+        "index.html: figure image without width and height: 'fig.png'",
+        "index.html: figure image below the fold not lazy-loaded: 'fig.png'",
     ]
 
 
@@ -160,15 +162,24 @@ def test_the_project_rules_name_its_pages_path_resources_and_error_cells():
 REPORT = Path(__file__).parents[2] / "shared" / "render-report" / "html"
 
 
-@pytest.fixture
-def real_render(tmp_path) -> Path:
-    """The review's real Quarto output, with the files its report leaves out (it keeps
-    only the HTML pages: styles, scripts, figures and downloads are stripped) put back as
-    empty files, so links, anchors and alt text are checked on real Quarto HTML."""
+def copy_of_the_real_render(tmp_path: Path) -> Path:
+    """The review's real Quarto output (its HTML pages only), or a skip saying why."""
     if not REPORT.is_dir():
         pytest.skip(f"{REPORT} is absent: the real-render checks need the review's report")
     site = tmp_path / "site"
     shutil.copytree(REPORT, site)
+    return site
+
+
+@pytest.fixture
+def real_render(tmp_path) -> Path:
+    """The review's real Quarto output, with the files its report leaves out (it keeps
+    only the HTML pages: styles, scripts, figures and downloads are stripped) put back as
+    empty files, and the post-render step applied as a render now does, so links,
+    anchors, alt text and figure sizes are checked on real Quarto HTML."""
+    from sitebuild.postrender import rewrite_page
+
+    site = copy_of_the_real_render(tmp_path)
     for page in site_pages(site):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         for _, _, url in _urls(soup):
@@ -180,6 +191,8 @@ def real_render(tmp_path) -> Path:
             if stripped and target.is_relative_to(site.resolve()) and not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(b"")
+    for page in site_pages(site):
+        rewrite_page(page, 96, site)
     return site
 
 
@@ -202,7 +215,7 @@ def test_the_real_render_with_three_faults_fails_with_exactly_those(real_render)
         'href="../../analyses/penguins/model.html"', 'href="../../analyses/penguins/modle.html"', 1
     )
     html = html.replace('href="#sec-missing"', 'href="#sec-absent"', 1)
-    html = re.sub(r'<img src="(eda_files/[^"]+)"[^>]*>', r'<img src="\1">', html, count=1)
+    html = re.sub(r'(<img src="eda_files/[^"]+") alt="[^"]*"', r"\1", html, count=1)
     eda.write_text(html, encoding="utf-8")
     problems = messages(check_site(real_render, REAL_PAGES))
     assert len(problems) == 3, problems

@@ -5,7 +5,9 @@ cross-reference, except in cells marked `error: true`; every internal link, imag
 `srcset`, `<source>`, `<iframe>`, `<video>` and `<link>` resolving to a file inside the
 site (a link that climbs out of `site/` works on the build machine and 404s when
 published); root-relative links under the path of `site-url`; anchors that exist;
-figure images with alt text; and every declared resource copied into the site.
+figure images with alt text, a width and a height, and `loading="lazy"` below the
+page's first figure (`sitebuild.postrender` sets them); and every declared resource
+copied into the site.
 """
 
 import re
@@ -129,6 +131,30 @@ def _cell_label(tag: Tag) -> str | None:
     return str(cell["id"]) if cell is not None and cell.get("id") else None
 
 
+def figure_images(soup: BeautifulSoup) -> list[tuple[Tag, int | None]]:
+    """Every `<img>` in document order with the figure it belongs to: figures numbered in
+    order, one per outermost `<figure>` (a figure's light and dark renderings are one
+    figure), or the image alone if it has class `figure-img` outside any; None for an
+    image that is no figure's (a logo, an icon)."""
+    numbers: dict[int, int] = {}  # id of the outermost <figure> -> its number
+    images = []
+    for img in soup.find_all("img"):
+        around = img.find_parents("figure")
+        if around:
+            figure = numbers.setdefault(id(around[-1]), len(numbers))
+        elif "figure-img" in img.get("class", []):
+            figure = numbers.setdefault(id(img), len(numbers))
+        else:
+            figure = None
+        images.append((img, figure))
+    return images
+
+
+def first_figure(images: list[tuple[Tag, int | None]]) -> int | None:
+    """The page's first figure with an image: above the fold, so loaded at once."""
+    return min((figure for _, figure in images if figure is not None), default=None)
+
+
 def check_page(
     site_dir: Path, page: Path, cache: dict[Path, set[str]], rules: SiteRules
 ) -> list[Problem]:
@@ -188,11 +214,19 @@ def check_page(
             if fragment not in cache[target]:
                 problems.append(Problem(name, f"broken anchor: {url!r} (no id {fragment!r})"))
 
-    for img in soup.find_all("img"):
-        in_figure = img.find_parent("figure") is not None or "figure-img" in img.get("class", [])
+    images = figure_images(soup)
+    first = first_figure(images)
+    for img, figure in images:
+        src = img.get("src", "?")
         alt = img.get("alt")
-        if alt is None or (in_figure and not str(alt).strip()):
-            problems.append(Problem(name, f"image without alt text: {img.get('src', '?')!r}"))
+        if alt is None or (figure is not None and not str(alt).strip()):
+            problems.append(Problem(name, f"image without alt text: {src!r}"))
+        if figure is None:
+            continue
+        if not (str(img.get("width", "")).strip() and str(img.get("height", "")).strip()):
+            problems.append(Problem(name, f"figure image without width and height: {src!r}"))
+        if figure != first and img.get("loading") != "lazy":
+            problems.append(Problem(name, f"figure image below the fold not lazy-loaded: {src!r}"))
     return problems
 
 
