@@ -50,3 +50,54 @@ def test_a_missing_report_is_said_and_the_summary_still_written(tmp_path, runner
         f"❌ Tests: no JUnit report at {missing}: the tests did not run to the end "
         "(see the step that failed above)\n"
     )
+
+
+SCORES = {
+    "tool": "lighthouse",
+    "version": "12.8.2",
+    "form_factor": "mobile",
+    "runs_per_page": 3,
+    "statistic": "median",
+    "goals": {"performance": 90, "accessibility": 100, "best-practices": 100, "seo": 100},
+    "pages": {
+        "index.html": {
+            "scores": {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 100}
+        },
+        "eda.html": {
+            "scores": {"performance": 72, "accessibility": 93, "best-practices": 100, "seo": 100}
+        },
+    },
+}
+
+
+def test_the_summary_shows_the_lighthouse_scores_and_marks_missed_goals(tmp_path, runner):
+    import json
+
+    from dsops.cli import app
+
+    scores = tmp_path / "lighthouse.json"
+    scores.write_text(json.dumps(SCORES))
+    result = runner.invoke(app, ["ci-summary", "--lighthouse", str(scores)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "❌ Lighthouse 12.8.2 (mobile, median of 3 runs per page; goals: Performance ≥ 90, "
+        "Accessibility 100, Best practices 100, SEO 100)\n"
+        "\n"
+        "| Page | Performance | Accessibility | Best practices | SEO |\n"
+        "|---|---:|---:|---:|---:|\n"
+        "| index.html | 98 | 100 | 100 | 100 |\n"
+        "| eda.html | 72 ❌ | 93 ❌ | 100 | 100 |\n"
+    )
+
+
+def test_missing_scores_are_said_and_unreadable_ones_are_an_error(tmp_path, runner):
+    from dsops.cli import app
+
+    missing = runner.invoke(app, ["ci-summary", "--lighthouse", str(tmp_path / "none.json")])
+    assert missing.exit_code == 0
+    assert missing.stdout.startswith(f"⚠️ Lighthouse: no scores at {tmp_path / 'none.json'}")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    bad = runner.invoke(app, ["ci-summary", "--lighthouse", str(broken)])
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith(f"error: {broken}: cannot read the Lighthouse scores")

@@ -84,11 +84,12 @@ def test_least_privilege():
         workflow = load(path.name)
         assert workflow["permissions"] == {}, path.name
         for name, job in workflow["jobs"].items():
-            expected = (
-                {"pages": "write", "id-token": "write"}
-                if (path.name, name) == ("publish.yml", "deploy")
-                else {"contents": "read"}
-            )
+            expected = {"contents": "read"}
+            if (path.name, name) == ("publish.yml", "deploy"):
+                expected = {"pages": "write", "id-token": "write"}
+            elif name == "build":
+                # the build job lists this run's artifacts; callers grant what it uses
+                expected = {"contents": "read", "actions": "read"}
             assert job["permissions"] == expected, f"{path.name}: {name}"
 
 
@@ -211,3 +212,69 @@ def test_preview_artifact_is_named_after_the_pull_request_or_commit():
     name = upload["with"]["name"]
     assert "github.event.pull_request.number" in name and "github.sha" in name
     assert upload["with"]["path"] == "site/"
+
+
+def test_the_build_report_uses_the_test_report_of_the_same_run():
+    from dsops.shared.build_report import REPORT_ENV
+
+    build = load("build.yml")
+    test, job = build["jobs"]["test"], build["jobs"]["build"]
+    upload = next(
+        s for s in test["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")
+    )
+    assert upload["if"] == "${{ !cancelled() }}"  # also when a test failed
+    assert upload["with"]["path"] == "test-results.xml" and upload["with"]["overwrite"] is True
+    assert "--junitxml=test-results.xml" in next(s["run"] for s in test["steps"] if "run" in s)
+    assert job["needs"] == "test" and job["if"] == "${{ !cancelled() }}"
+    steps = job["steps"]
+    fetch = next(i for i, s in enumerate(steps) if "gh run download" in s.get("run", ""))
+    run = " ".join(steps[fetch]["run"].split())
+    assert run == (
+        f'gh run download "$GITHUB_RUN_ID" --repo "$GITHUB_REPOSITORY" '
+        f'--name {upload["with"]["name"]} --dir "$RUNNER_TEMP/test-results"'
+    )
+    assert steps[fetch]["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    site = next(i for i, s in enumerate(steps) if s.get("run") == "make site")
+    assert fetch < site
+    assert steps[site]["env"] == {REPORT_ENV: "${{ runner.temp }}/test-results/test-results.xml"}
+    assert not any("download-artifact" in line for line in (WORKFLOWS / "build.yml").open())
+
+
+def test_the_build_job_runs_the_browser_checks_and_summarises_the_lighthouse_scores():
+    build = load("build.yml")
+    assert build["env"]["CHROME_PATH"] == "/usr/bin/google-chrome"  # the runner's Chrome
+    assert build["jobs"]["test"]["env"] == {"DSOPS_REQUIRE_BROWSER": "1"}
+    steps = build["jobs"]["build"]["steps"]
+    order = [s.get("id") or s.get("run") or s.get("uses", "").split("@")[0] for s in steps]
+    check = order.index("make browser-check")
+    lighthouse = next(i for i, r in enumerate(order) if str(r).startswith("make lighthouse "))
+    pages = order.index("actions/upload-pages-artifact")
+    assert order.index("upload") < check < lighthouse < pages
+    for i in (check, lighthouse):
+        assert steps[i]["if"] == "${{ !cancelled() && steps.upload.outcome == 'success' }}"
+    scores = re.search(r'LIGHTHOUSE_JSON="([^"]+)"', steps[lighthouse]["run"])[1]
+    assert "--enforce" not in steps[lighthouse]["run"]  # reported, not enforced
+    summary = next(s for s in steps if s.get("name") == "Job summary")
+    assert f"--lighthouse '{scores}'" in summary["run"]
+    makefile = (paths.PROJ_ROOT / "Makefile").read_text()
+    assert "\nbrowser-check: " in makefile and "\nlighthouse: " in makefile
+
+
+def test_every_step_that_is_not_obvious_says_why_in_a_comment():
+    """A step with a condition, its own environment, an artifact, or a command other than
+    a make target has a comment right above it; so has a job that waits for another."""
+    build = load("build.yml")
+    lines = (WORKFLOWS / "build.yml").read_text().splitlines()
+    commented = [
+        lines[i - 1].strip().startswith("#")
+        for i, line in enumerate(lines)
+        if re.match(r"^      - ", line)
+    ]
+    steps = [step for job in build["jobs"].values() for step in job["steps"]]
+    assert len(steps) == len(commented)
+    for step, has_comment in zip(steps, commented, strict=True):
+        plain_make = str(step.get("run", "make ")).startswith("make ")
+        if "if" in step or "env" in step or "artifact" in step.get("uses", "") or not plain_make:
+            assert has_comment, step.get("name") or step.get("run") or step.get("uses")
+    needs = lines.index("    needs: test")
+    assert lines[needs - 1].strip().startswith("#")

@@ -271,6 +271,9 @@ def ci_summary(
     junit: Annotated[Path | None, typer.Option(help="pytest JUnit XML report.")] = None,
     site_dir: Annotated[Path | None, typer.Option(help="Rendered site folder.")] = None,
     artifact_url: Annotated[str | None, typer.Option(help="Link to the uploaded site.")] = None,
+    lighthouse: Annotated[
+        Path | None, typer.Option(help="Scores written by `dsops lighthouse --json`.")
+    ] = None,
 ) -> None:
     """Print a Markdown summary of a CI job (for $GITHUB_STEP_SUMMARY)."""
     from sitebuild.ci import summary
@@ -278,6 +281,6 @@ def ci_summary(
 
     try:
         expected = load_project().expected_html() if site_dir is not None else None
-        typer.echo(summary(junit, site_dir, artifact_url, expected), nl=False)
+        typer.echo(summary(junit, site_dir, artifact_url, expected, lighthouse), nl=False)
     except DsopsError as err:
         raise _fail(err) from None

@@ -1,4 +1,5 @@
-"""A Markdown summary of a CI job: test counts from JUnit XML, pages built, preview link."""
+"""A Markdown summary of a CI job: test counts from JUnit XML, pages built, preview link,
+and the Lighthouse scores of every page when the job measured them."""
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -31,11 +32,62 @@ def pages_built(site_dir: Path, expected: list[str]) -> tuple[int, list[str]]:
     return len(expected) - len(missing), missing
 
 
+LABELS = {
+    "performance": "Performance",
+    "accessibility": "Accessibility",
+    "best-practices": "Best practices",
+    "seo": "SEO",
+}
+
+
+def lighthouse_table(scores_file: Path) -> str:
+    """The scores written by `dsops lighthouse --json`, as a Markdown table; a score
+    below its goal is marked ❌."""
+    from sitebuild.lighthouse import read_json
+
+    if not scores_file.is_file():
+        return (
+            f"⚠️ Lighthouse: no scores at {scores_file}: the Lighthouse step did not run to "
+            "the end (see the steps above)"
+        )
+    data = read_json(scores_file)
+    goals = data.get("goals", {})
+    categories = [c for c in LABELS if c in goals]
+    missed = 0
+    rows = []
+    for page, result in data["pages"].items():
+        cells = []
+        for category in categories:
+            score = result["scores"][category]
+            below = score < goals[category]
+            missed += below
+            cells.append(f"{score} ❌" if below else str(score))
+        rows.append(f"| {page} | " + " | ".join(cells) + " |")
+    icon = "❌" if missed else "✅"
+    goal_text = ", ".join(
+        f"{LABELS[c]} {'≥ ' if goals[c] < 100 else ''}{goals[c]}" for c in categories
+    )
+    head = (
+        f"{icon} Lighthouse {data.get('version', '')} ({data.get('form_factor', 'mobile')}, "
+        f"median of {data.get('runs_per_page', '?')} runs per page; goals: {goal_text})"
+    )
+    return "\n".join(
+        [
+            head,
+            "",
+            "| Page | " + " | ".join(LABELS[c] for c in categories) + " |",
+            "|---|" + "---:|" * len(categories),
+            *rows,
+        ]
+    )
+
+
 def summary(
     junit: Path | None,
     site_dir: Path | None,
     artifact_url: str | None,
     expected: list[str] | None = None,
+    lighthouse: Path | None = None,
 ) -> str:
     """The summary's Markdown; `expected` lists the HTML pages the project renders."""
     lines = []
@@ -60,4 +112,6 @@ def summary(
         lines.append(
             f"📦 Preview: [download the rendered site]({artifact_url}) (unzip, open index.html)"
         )
+    if lighthouse is not None:
+        lines.append(lighthouse_table(lighthouse))
     return "\n\n".join(lines) + "\n"
