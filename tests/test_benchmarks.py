@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 from dsops.shared import benchmarks, paths
-from dsops.shared.errors import MissingArtifactError
+from dsops.shared.errors import DsopsError, MissingArtifactError
 
 SCHEMA = json.loads((paths.BENCHMARKS_DIR / benchmarks.SCHEMA_FILE).read_text())
 RECORDS = sorted(p for p in paths.BENCHMARKS_DIR.glob("*.json") if p.name != benchmarks.SCHEMA_FILE)
@@ -66,3 +66,30 @@ def test_the_page_benchmark_measures_what_it_says(tmp_path):
     floor = bench._seconds(bench.IMPORT_FLOORS["reads processed data"], repeat=1)
     assert 0 < floor["median_s"] < 60
     assert bench.kernel_start(project, repeat=1)["runs"] == 1
+
+
+def test_a_child_run_reports_the_call_time_and_peak_memory():
+    figures = benchmarks.child_run("json:loads", "[1, 2]")
+    assert 0 < figures["seconds"] < 5
+    assert 5e6 < figures["peak_bytes"] < 5e9  # a Python process: megabytes, not bytes
+
+
+def test_a_failing_child_run_is_one_sentence():
+    with pytest.raises(DsopsError, match=r"benchmark run json:loads \{ failed: .*JSONDecodeError"):
+        benchmarks.child_run("json:loads", "{")
+
+
+def test_the_scale_benchmark_compares_the_etl_with_a_bare_read(tmp_path):
+    from dsops.penguins import bench
+
+    path = bench.run_scale(rows=(3000,), repeat=1, folder=tmp_path)
+    data = json.loads(path.read_text())
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    run = data["figures"]["rows_3000"]
+    assert run["rows"] == 3000 and run["file_mb"] >= 0
+    assert run["etl_runs"] == run["pyarrow_read_runs"] == 1
+    assert run["etl_peak_mb"] > 0
+    assert run["throughput_vs_pyarrow"] == round(
+        run["pyarrow_read_median_s"] / run["etl_median_s"], 3
+    )
+    assert data["figures"]["goals"] == bench.GOALS

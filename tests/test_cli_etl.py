@@ -196,7 +196,17 @@ def edited(raw_table, write_csv, changes: dict[tuple[int, str], str], name="bad.
         (
             {(3, SAMPLE): "0"},
             "column 'Sample Number' has values that are not a whole number of at least 1 "
-            "(line 5: '0')",
+            "and at most 18 digits (line 5: '0')",
+        ),
+        (
+            {(3, SAMPLE): "1" * 19},  # would not fit a 64-bit integer
+            "column 'Sample Number' has values that are not a whole number of at least 1 "
+            f"and at most 18 digits (line 5: '{'1' * 19}')",
+        ),
+        (
+            {(3, "Date Egg"): "2007-02-30"},  # no such day: never rolled over to March
+            "column 'Date Egg' has values that are not a date written YYYY-MM-DD "
+            "(line 5: '2007-02-30')",
         ),
     ],
 )

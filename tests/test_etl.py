@@ -1,12 +1,16 @@
 """Cleaning, validation and atomic output of the ETL step (library level)."""
 
+import csv
+import io
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
-from dsops.penguins.etl import load_raw, read_raw, run_etl, write_outputs
+from dsops.penguins.columns import SPECIES
+from dsops.penguins.etl import load_raw, raw_blocks, read_raw, run_etl, write_outputs
 from dsops.penguins.schema import CLEAN_SCHEMA
 from dsops.shared import files, paths
 from dsops.shared.errors import DsopsError
@@ -73,7 +77,7 @@ def test_a_failed_write_leaves_the_previous_outputs_and_no_temporary_files(tmp_p
     def crash(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
+    monkeypatch.setattr(pq, "write_table", crash)
     with pytest.raises(DsopsError, match=r"cannot write the outputs in .*No space left"):
         write_outputs(load_raw(config_raw()), tmp_path)
     assert {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)} == before
@@ -125,3 +129,56 @@ def test_the_raw_file_is_not_read_whole_to_check_its_first_bytes(monkeypatch):
 
 def config_raw() -> Path:
     return paths.RAW_PENGUINS
+
+
+SMALL_BLOCKS = 8 << 10  # the 56 KB export read in 7 blocks
+
+
+def test_blocks_of_any_size_give_the_same_table(clean):
+    assert len(list(raw_blocks(config_raw(), SMALL_BLOCKS))) >= 5
+    pd.testing.assert_frame_equal(load_raw(config_raw(), block_bytes=SMALL_BLOCKS), clean)
+
+
+def test_problems_in_different_blocks_are_reported_together_with_their_lines(tmp_path):
+    lines = config_raw().read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    mass = header.index("Body Mass (g)")
+
+    def with_mass(line: str, value: str) -> str:
+        fields = next(csv.reader([line]))
+        fields[mass] = value
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(fields)
+        return out.getvalue()
+
+    lines[2] = with_mass(lines[2], "heavy")  # line 3, in the first block
+    lines[300] = with_mass(lines[300], "4 kg")  # line 301, in a later block
+    lines[320] = lines[5]  # line 321 repeats line 6's bird
+    raw = tmp_path / "two-blocks.csv"
+    raw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DsopsError) as found:
+        load_raw(raw, block_bytes=SMALL_BLOCKS)
+    message = str(found.value)
+    assert "(2 problems):" in message
+    assert "but 2 rows share a pair (line 6: " in message and "line 321: " in message
+    assert (
+        "column 'Body Mass (g)' has values that are not a number "
+        "(line 3: 'heavy'; line 301: '4 kg')"
+    ) in message
+
+
+def test_an_export_in_key_order_and_a_shuffled_one_give_the_same_bytes(tmp_path):
+    """Rows already in key order are kept as they are; any other order is sorted."""
+    frame = pd.read_csv(config_raw(), dtype=str, keep_default_na=False)
+    species_rank = frame["Species"].map({label: i for i, label in enumerate(SPECIES)})
+    in_key_order = frame.assign(_rank=species_rank, _n=frame["Sample Number"].astype(int))
+    in_key_order = in_key_order.sort_values(["_rank", "_n"]).drop(columns=["_rank", "_n"])
+    written = {}
+    for name, rows in {
+        "sorted": in_key_order,
+        "shuffled": frame.sample(frac=1, random_state=7),
+    }.items():
+        rows.to_csv(tmp_path / f"{name}.csv", index=False)
+        written[name] = run_etl(tmp_path / f"{name}.csv", tmp_path / name).parquet.read_bytes()
+    assert written["sorted"] == written["shuffled"]
+    assert written["sorted"] == run_etl(config_raw(), tmp_path / "real").parquet.read_bytes()

@@ -106,7 +106,8 @@ def bench() -> None:
     from sitebuild import bench as pages_bench
 
     try:
-        for written in (penguins_bench.run(), pages_bench.run()):
+        for measure in (penguins_bench.run, penguins_bench.run_scale, pages_bench.run):
+            written = measure()
             typer.echo(f"wrote {paths.project_relative(written)}")
     except DsopsError as err:
         raise _fail(err) from None

@@ -6,8 +6,13 @@ must look like numbers and ISO dates before anything converts them (so `nan`, `i
 `NA` or an empty field means missing. The clean schema checks the typed table.
 """
 
+import threading
+from collections import OrderedDict
+
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from dsops.penguins.columns import (
     ISLANDS,
@@ -21,50 +26,125 @@ from dsops.penguins.columns import (
 
 DECIMAL = r"^-?\d+(?:\.\d+)?$"  # as the export writes numbers: no exponent, no words
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-WHOLE = r"^[1-9]\d*$"
+WHOLE = r"^[1-9]\d{0,17}$"  # at least 1, and small enough for a 64-bit integer
 
 # Check names, turned into sentences by the ETL's error messages.
 IS_NUMBER, IS_WHOLE, IS_DATE = "decimal_number", "whole_number", "iso_date"
 IN_RANGE, IN_STUDY = "plausible_range", "study_years"
 
+# The checks run on the column's Arrow strings (pandas' `str` dtype holds them, so this
+# copies nothing), and judge each distinct text once: the export repeats a few thousand
+# values across all its rows, so validation costs a hash per value, not a regular
+# expression or a parse per value.
 
-def _numbers(text: pd.Series) -> pd.Series:
-    """The values that look like numbers, as numbers; everything else NaN."""
-    return pd.to_numeric(text.where(text.str.fullmatch(DECIMAL)), errors="coerce")
+
+def arrow_text(text: pd.Series) -> pyarrow.Array:
+    """A text column's values as one Arrow array (no copy for pandas' `str` dtype)."""
+    values = pyarrow.array(text, from_pandas=True)
+    return values.combine_chunks() if isinstance(values, pyarrow.ChunkedArray) else values
+
+
+# A column is encoded once and its encoding shared by the checks and the cleaning that
+# read it. Entries are keyed by the Arrow buffers' addresses and hold the array itself,
+# so no other data can take those addresses while an entry lives.
+_ENCODED: OrderedDict[tuple[int, ...], tuple[pyarrow.Array, pd.Series, pyarrow.Array]] = (
+    OrderedDict()
+)
+_ENCODED_KEPT = 32  # about two blocks' worth of columns
+_ENCODED_LOCK = threading.Lock()
+
+
+def _distinct(text: pd.Series) -> tuple[pd.Series, pyarrow.Array]:
+    """The distinct values (as text) and, for each row, the position of its value."""
+    arrow = arrow_text(text)
+    key = (arrow.offset, len(arrow), *(b.address if b else 0 for b in arrow.buffers()))
+    with _ENCODED_LOCK:
+        if key in _ENCODED:
+            _ENCODED.move_to_end(key)
+            return _ENCODED[key][1:]
+    encoded = pc.dictionary_encode(arrow)
+    distinct = pd.Series(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    with _ENCODED_LOCK:
+        _ENCODED[key] = (arrow, distinct, encoded.indices)
+        while len(_ENCODED) > _ENCODED_KEPT:
+            _ENCODED.popitem(last=False)
+    return distinct, encoded.indices
+
+
+def _per_row(values: pyarrow.Array, indices: pyarrow.Array) -> pyarrow.Array:
+    return values.take(indices)
+
+
+def _mask(result: pyarrow.Array, like: pd.Series) -> pd.Series:
+    """An Arrow boolean result as a pandas mask (a missing value counts as False)."""
+    return pd.Series(pc.fill_null(result, False).to_numpy(zero_copy_only=False), index=like.index)
+
+
+def matches(text: pd.Series, pattern: str) -> pd.Series:
+    """Whether each value is written as `pattern` (anchored) says."""
+    distinct, indices = _distinct(text)
+    found = pyarrow.array(distinct.str.fullmatch(pattern).to_numpy(dtype=bool))
+    return _mask(_per_row(found, indices), text)
+
+
+def numbers(text: pd.Series) -> pyarrow.Array:
+    """The values written as decimal numbers, as float64; everything else missing."""
+    distinct, indices = _distinct(text)
+    written = distinct.where(distinct.str.fullmatch(DECIMAL).fillna(False).astype(bool))
+    value = pyarrow.array(pd.to_numeric(written), type=pyarrow.float64(), from_pandas=True)
+    return _per_row(value, indices)
+
+
+def whole_numbers(text: pd.Series) -> pyarrow.Array:
+    """The values written as whole numbers of at least 1, as int64; everything else
+    missing. Sample numbers are nearly all distinct, so this one works row by row."""
+    arrow = arrow_text(text)
+    written = pc.if_else(pc.match_substring_regex(arrow, WHOLE), arrow, None)
+    return pc.cast(written, pyarrow.int64())
+
+
+def dates(text: pd.Series) -> pyarrow.Array:
+    """The values written as real YYYY-MM-DD dates, as dates; everything else missing
+    (parsed strictly: 2007-02-30 is no date, never March 2nd)."""
+    distinct, indices = _distinct(text)
+    written = distinct.where(distinct.str.fullmatch(ISO_DATE).fillna(False).astype(bool))
+    parsed = pd.to_datetime(written, format="%Y-%m-%d", errors="coerce")
+    return _per_row(pyarrow.array(parsed, type=pyarrow.timestamp("ns"), from_pandas=True), indices)
 
 
 def _measurement(name: str) -> pa.Column:
     low, high = RANGES[name]
+
+    def _plausible(text: pd.Series) -> pd.Series:
+        # judged only where the text is a number: other text fails the check above
+        value = numbers(text)
+        inside = pc.and_(pc.greater_equal(value, low), pc.less_equal(value, high))
+        return _mask(pc.or_(pc.fill_null(inside, False), pc.is_null(value)), text)
+
     return pa.Column(
         str,
         [
-            pa.Check(lambda s: s.str.fullmatch(DECIMAL), name=IS_NUMBER),
-            # judged only where the text is a number: other text fails the check above
-            pa.Check(
-                lambda s: _numbers(s).between(low, high) | ~s.str.fullmatch(DECIMAL),
-                name=f"{IN_RANGE}({low}, {high})",
-            ),
+            pa.Check(lambda s: matches(s, DECIMAL), name=IS_NUMBER),
+            pa.Check(_plausible, name=f"{IN_RANGE}({low}, {high})"),
         ],
         nullable=True,
     )
 
 
-def _dates(text: pd.Series) -> pd.Series:
-    return pd.to_datetime(
-        text.where(text.str.fullmatch(ISO_DATE)), format="%Y-%m-%d", errors="coerce"
-    )
-
-
 def _egg_date() -> pa.Column:
     first, last = STUDY_YEARS
+
+    def _in_study(text: pd.Series) -> pd.Series:
+        when = dates(text)
+        year = pc.year(when)
+        inside = pc.and_(pc.greater_equal(year, first), pc.less_equal(year, last))
+        return _mask(pc.or_(pc.fill_null(inside, False), pc.is_null(when)), text)
+
     return pa.Column(
         str,
         [
-            pa.Check(lambda s: _dates(s).notna(), name=IS_DATE),
-            pa.Check(
-                lambda s: _dates(s).dt.year.between(first, last) | _dates(s).isna(),
-                name=f"{IN_STUDY}({first}, {last})",
-            ),
+            pa.Check(lambda s: _mask(pc.is_valid(dates(s)), s), name=IS_DATE),
+            pa.Check(_in_study, name=f"{IN_STUDY}({first}, {last})"),
         ],
     )
 
@@ -73,10 +153,14 @@ def _text(nullable: bool = True) -> pa.Column:
     return pa.Column(str, nullable=nullable)
 
 
+RAW_KEY = ["Species", "Sample Number"]  # one row per bird
+
 RAW_SCHEMA = pa.DataFrameSchema(
     {
         "studyName": _text(nullable=False),
-        "Sample Number": pa.Column(str, pa.Check(lambda s: s.str.fullmatch(WHOLE), name=IS_WHOLE)),
+        "Sample Number": pa.Column(
+            str, pa.Check(lambda s: _mask(pc.is_valid(whole_numbers(s)), s), name=IS_WHOLE)
+        ),
         "Species": pa.Column(str, pa.Check.isin(list(SPECIES))),
         "Region": _text(),
         "Island": pa.Column(str, pa.Check.isin(ISLANDS)),
@@ -93,7 +177,7 @@ RAW_SCHEMA = pa.DataFrameSchema(
         "Delta 13 C (o/oo)": _measurement("delta_13c"),
         "Comments": _text(),
     },
-    unique=["Species", "Sample Number"],
+    unique=RAW_KEY,
     strict=False,  # extra columns are carried along untouched, never a reason to fail
     name="raw Palmer Station penguins export",
 )

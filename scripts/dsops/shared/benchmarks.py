@@ -3,17 +3,21 @@
 read by the pages that quote it, so a page says where and when a figure was measured.
 """
 
+import importlib
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dsops.shared import paths
-from dsops.shared.errors import MissingArtifactError
+from dsops.shared.errors import DsopsError, MissingArtifactError
 from dsops.shared.files import write_atomically
 from dsops.shared.provenance import git_commit
 
@@ -91,3 +95,29 @@ def provenance(record: dict) -> str:
         f"measured on {record['measured_at'][:10]} on a {m['cpus']}-CPU {m['system']} "
         f"{m['machine']} machine with Python {m['python']}, at commit {commit}{modified}"
     )
+
+
+def child_run(target: str, *args: str) -> dict[str, float]:
+    """Call `module:function(*args)` in a fresh Python process: the call's wall-clock
+    seconds (imports excluded) and the process's peak resident memory in bytes, so each
+    measurement starts from nothing that an earlier one left in memory."""
+    command = [sys.executable, "-m", "dsops.shared.benchmarks", target, *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DsopsError(f"benchmark run {target} {' '.join(args)} failed: {last}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _call_and_report(target: str, *args: str) -> None:
+    module, _, function = target.partition(":")
+    run = getattr(importlib.import_module(module), function)
+    started = time.perf_counter()
+    run(*args)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    print(json.dumps({"seconds": seconds, "peak_bytes": peak}))
+
+
+if __name__ == "__main__":  # the child side of child_run
+    _call_and_report(*sys.argv[1:])
