@@ -69,4 +69,7 @@ def test_verify_raw_command(runner):
 
     result = runner.invoke(app, ["verify-raw"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "1 raw file(s) match data/raw/penguins/SHA256SUMS\n"
+    assert result.stdout == (
+        "5 raw file(s) match data/raw/flights/SHA256SUMS\n"
+        "1 raw file(s) match data/raw/penguins/SHA256SUMS\n"
+    )
