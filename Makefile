@@ -75,7 +75,7 @@ preview: train quarto ## Live preview with quarto preview
 QUARTO ?= optional
 test: train ## Run the whole test suite (render and browser tests skip, saying why, where their tools are missing)
 	@if [ "$(QUARTO)" != skip ]; then $(RUN) dsops ensure-quarto --uv "$(UV)" --optional; fi
-	@$(MAKE) browser-tools || echo "note: the browser tools are not all installed (see above): the browser tests will skip, saying why."
+	@$(MAKE) -k browser-tools || echo "note: the browser tools are not all installed (see above): the browser tests will skip, saying why."
 	$(RUN) pytest -n 2 --durations=20 $(PYTEST_ARGS)
 
 test-render: train quarto ## Only the render tests, against the site/ that `make site` built
