@@ -158,7 +158,6 @@ def test_quarto_runs_the_step_from_the_project_settings(tmp_path):
 
 
 def test_a_page_outside_the_output_folder_is_one_error(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv(paths.ROOT_ENV, str(tmp_path))
     project_with_a_page(tmp_path, fig_dpi=96)
     monkeypatch.setattr("sitebuild.postrender.load_project", lambda: QuartoProject.load(tmp_path))
     stray = tmp_path / "stray.html"

@@ -58,7 +58,10 @@ def lighthouse_table(scores_file: Path) -> str:
     for page, result in data["pages"].items():
         cells = []
         for category in categories:
-            score = result["scores"][category]
+            score = (result.get("scores") or {}).get(category)
+            if not isinstance(score, int | float):
+                cells.append("n/a")
+                continue
             below = score < goals[category]
             missed += below
             cells.append(f"{score} ❌" if below else str(score))
