@@ -30,6 +30,9 @@ MODEL_STAMP := $(MAKE_STATE)/trained-penguin-body-mass
 ifeq ($(wildcard models/penguin-body-mass/*/data.txt),)
 $(shell rm -f $(MODEL_STAMP))
 endif
+FLIGHTS_RAW := $(wildcard data/raw/flights/*)
+FLIGHTS_DB := data/processed/flights.duckdb
+FLIGHTS_SOURCES := $(wildcard scripts/dsops/flights/*.py) $(SHARED_SOURCES)
 TRAIN_SOURCES := $(wildcard scripts/dsops/penguins/model.py scripts/dsops/penguins/train.py scripts/dsops/penguins/data.py) $(SHARED_SOURCES)
 
 .PHONY: help setup data train quarto site preview test test-render bench ci-summary lint format clean \
@@ -47,13 +50,19 @@ $(UV):
 setup: $(UV) ## Install uv if missing and sync the locked environment (.venv)
 	@$(UV) sync --locked --inexact --quiet --compile-bytecode
 
-data: setup $(PARQUET) $(DUCKDB) ## Run the data pipeline if its outputs are missing or stale
+data: setup $(PARQUET) $(DUCKDB) $(FLIGHTS_DB) ## Run the data pipelines if their outputs are missing or stale
 
 $(PARQUET): $(RAW) $(ETL_SOURCES) uv.lock
 	$(RUN) dsops etl --raw $(RAW) --out $(@D)
 
 $(DUCKDB): $(PARQUET)
 	@test -f $@ || $(RUN) dsops etl --raw $(RAW) --out $(@D)
+
+# The flights ETL itself skips the months whose input and code did not change; the
+# touch tells make the database is current when it had nothing to do.
+$(FLIGHTS_DB): $(FLIGHTS_RAW) $(FLIGHTS_SOURCES) uv.lock
+	$(RUN) dsops flights-etl --raw data/raw/flights --out $(@D)
+	@touch $@
 
 train: data $(MODEL_STAMP) ## Train and store the models if their inputs changed (the model store)
 

@@ -23,10 +23,15 @@ from typer.testing import CliRunner
 
 from dsops.shared import paths
 
+# Hypothesis keeps its example database and its other files (such as the constants it
+# collects) outside the repository, so a test run leaves the work tree as it found it.
+HYPOTHESIS_HOME = Path(tempfile.gettempdir()) / "dsops-hypothesis"
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(HYPOTHESIS_HOME))
+
 settings.register_profile(
     "dsops",
     deadline=None,
-    database=DirectoryBasedExampleDatabase(Path(tempfile.gettempdir()) / "dsops-hypothesis"),
+    database=DirectoryBasedExampleDatabase(HYPOTHESIS_HOME / "examples"),
 )
 settings.load_profile("dsops")
 

@@ -93,3 +93,10 @@ def test_the_scale_benchmark_compares_the_etl_with_a_bare_read(tmp_path):
         run["pyarrow_read_median_s"] / run["etl_median_s"], 3
     )
     assert data["figures"]["goals"] == bench.GOALS
+
+
+def test_a_child_run_does_not_count_the_parents_memory():
+    ballast = b"\x01" * 400_000_000  # 400 MB resident in this process while the child runs
+    figures = benchmarks.child_run("json:loads", "[1]")
+    assert figures["peak_bytes"] < 300e6, figures
+    del ballast

@@ -57,6 +57,37 @@ def etl(
     typer.echo(f"wrote {rows} to {result.parquet} and {result.duckdb}")
 
 
+@app.command("flights-etl")
+def flights_etl(
+    raw: Annotated[
+        Path, typer.Option(help="Folder with the five NYC flights tables.", file_okay=False)
+    ] = paths.RAW_FLIGHTS_DIR,
+    out: Annotated[
+        Path, typer.Option(help="Folder for flights.duckdb.", file_okay=False)
+    ] = paths.PROCESSED_DIR,
+) -> None:
+    """Load the NYC flights tables into DuckDB, recomputing only the months that changed."""
+    from dsops.flights.etl import run_flights_etl
+
+    try:
+        result = run_flights_etl(raw, out / paths.FLIGHTS_DUCKDB_NAME)
+    except DsopsError as err:
+        raise _fail(err) from None
+    months, matches = result.recomputed, result.matches
+    if not months:
+        typer.echo(
+            f"{result.database} is up to date: no month's input changed "
+            f"({len(result.months)} months, {result.rows} flights)"
+        )
+        return
+    typer.echo(
+        f"loaded {result.rows} flights into {result.database}: recomputed "
+        f"{len(months)} of {len(result.months)} months ({', '.join(map(str, months))}); "
+        f"{matches['no_weather']} flights found no weather and "
+        f"{matches['tailnum_not_in_planes'] + matches['no_tailnum']} no aircraft"
+    )
+
+
 @app.command("verify-raw")
 def verify_raw(
     manifest: Annotated[

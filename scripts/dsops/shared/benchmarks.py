@@ -115,8 +115,20 @@ def _call_and_report(target: str, *args: str) -> None:
     started = time.perf_counter()
     run(*args)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    print(json.dumps({"seconds": seconds, "peak_bytes": peak}))
+    print(json.dumps({"seconds": seconds, "peak_bytes": _peak_resident_bytes()}))
+
+
+def _peak_resident_bytes() -> int:
+    """This process's peak resident memory. Linux's VmHWM belongs to the process's own
+    address space; getrusage's ru_maxrss would also count the parent's memory at the
+    fork that started this process."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB elsewhere
 
 
 if __name__ == "__main__":  # the child side of child_run

@@ -53,6 +53,11 @@ PENGUINS_TABLE = "penguins"
 PROCESSED_PARQUET = PROCESSED_DIR / PENGUINS_PARQUET_NAME
 PROCESSED_DUCKDB = PROCESSED_DIR / PENGUINS_DUCKDB_NAME
 
+# NYC flights 2013: the five raw tables and the database `dsops flights-etl` loads.
+RAW_FLIGHTS_DIR = RAW_DIR / "flights"
+FLIGHTS_DUCKDB_NAME = "flights.duckdb"
+FLIGHTS_DUCKDB = PROCESSED_DIR / FLIGHTS_DUCKDB_NAME
+
 # The model store: a pins folder board written only by `dsops train` (make train),
 # published with the site through `project.resources`, never committed.
 MODELS_DIR = PROJ_ROOT / "models"

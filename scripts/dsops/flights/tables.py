@@ -1,0 +1,160 @@
+"""Extract: the five raw tables read as written, typed as declared, and checked against
+their pandera schemas. A problem is one message naming the file, the column and the
+lines (line 1 is the header), never a traceback."""
+
+import zipfile
+import zlib
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from dsops.flights.columns import DTYPES, FILES, KEYS, ORIGINS, ROW_IDS
+from dsops.flights.parse import invalid_hhmm
+from dsops.shared.errors import DataValidationError
+
+MAX_EXAMPLES = 5
+NA_VALUES = ["NA", ""]
+WHOLE = r"^-?\d+$"
+DECIMAL = r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+
+# Check names, and the sentence each becomes in a message.
+HHMM, NYC, FAA_CODE, UTC_HOUR = "hhmm_clock_time", "nyc_origin", "faa_code", "utc_hour"
+SENTENCES = {
+    HHMM: "values that are not clock times written hhmm (0000 to 2359, or 2400)",
+    NYC: f"airport codes that are not one of New York's {', '.join(ORIGINS)}",
+    FAA_CODE: "values that are not three-character airport codes",
+    UTC_HOUR: "values that are not an hour written YYYY-MM-DDTHH:00:00Z",
+    "in_range": "values outside {}",
+    "field_uniqueness": "values that appear more than once (the table's key)",
+    "not_nullable": "missing values",
+}
+
+_clock = pa.Check(lambda s: ~invalid_hhmm(s), name=HHMM)
+_origin = pa.Check(lambda s: s.isin(ORIGINS), name=NYC)
+_hour = pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$", name=UTC_HOUR)
+
+SCHEMAS = {
+    "flights": pa.DataFrameSchema(
+        {
+            "month": pa.Column(int, pa.Check.in_range(1, 12)),
+            "day": pa.Column(int, pa.Check.in_range(1, 31)),
+            **{c: pa.Column("Int64", _clock, nullable=True) for c in ["dep_time", "arr_time"]},
+            **{c: pa.Column("Int64", _clock) for c in ["sched_dep_time", "sched_arr_time"]},
+            "origin": pa.Column(str, _origin),
+            "dest": pa.Column(str, pa.Check.str_matches(r"^[A-Z0-9]{3}$", name=FAA_CODE)),
+            "distance": pa.Column(int, pa.Check.gt(0)),
+            "time_hour": pa.Column(str, _hour),
+        },
+        name="NYC flights",
+    ),
+    "weather": pa.DataFrameSchema(
+        {"origin": pa.Column(str, _origin), "time_hour": pa.Column(str, _hour)},
+        name="hourly weather",
+    ),
+    "planes": pa.DataFrameSchema({"tailnum": pa.Column(str, unique=True)}, name="planes"),
+    "airports": pa.DataFrameSchema({"faa": pa.Column(str, unique=True)}, name="airports"),
+    "airlines": pa.DataFrameSchema({"carrier": pa.Column(str, unique=True)}, name="airlines"),
+}
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds, so messages quote 2561, not np.int64."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _examples(values: pd.Series) -> str:
+    shown = [f"line {int(row) + 2}: {_plain(v)!r}" for row, v in values.head(MAX_EXAMPLES).items()]
+    more = f"; and {len(values) - MAX_EXAMPLES} more" if len(values) > MAX_EXAMPLES else ""
+    return "; ".join(shown) + more
+
+
+def _open_text(path: Path) -> pd.DataFrame:
+    """The file's cells as text (only `NA` and empty are missing)."""
+    return pd.read_csv(
+        path, dtype=str, keep_default_na=False, na_values=NA_VALUES, engine="pyarrow"
+    )
+
+
+def _typed(path: Path, text: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Each column converted to its declared type, refusing text that is not one."""
+    columns = {}
+    for column, dtype in dtypes.items():
+        values = text[column]
+        if dtype == "str":
+            columns[column] = values
+            continue
+        pattern = WHOLE if "int" in dtype.lower() else DECIMAL
+        bad = values.notna() & ~values.str.fullmatch(pattern).fillna(False).astype(bool)
+        if dtype == "int64":
+            bad |= values.isna()
+        if bad.any():
+            kind = "whole numbers" if pattern == WHOLE else "numbers"
+            missing = " or missing" if dtype == "int64" and values[bad].isna().any() else ""
+            raise DataValidationError(
+                f"{path}: column {column!r} has values that are not {kind}{missing} "
+                f"({_examples(values[bad].fillna('NA'))}). Fix the file or restore it with "
+                f"`git checkout -- {path}`."
+            )
+        columns[column] = pd.to_numeric(values).astype(dtype)
+    return pd.DataFrame(columns)
+
+
+def _explain(path: Path, schema: pa.DataFrameSchema, failures: pd.DataFrame) -> str:
+    problems = []
+    for (column, check), cases in failures.groupby(["column", "check"], sort=False):
+        name, _, arguments = str(check).partition("(")
+        sentence = SENTENCES.get(name, f"values failing {check}").format(arguments.rstrip(")"))
+        examples = cases.set_index("index")["failure_case"]
+        problems.append(f"column {column!r} has {sentence} ({_examples(examples)})")
+    listed = "\n".join(f"  - {problem}" for problem in problems)
+    return (
+        f"{path} failed validation against the {schema.name} schema:\n{listed}\n"
+        f"Fix the file (or restore it with `git checkout -- {path}`); nothing was written."
+    )
+
+
+def read_table(name: str, raw_dir: Path) -> pd.DataFrame:
+    """One raw table, typed as declared in columns.DTYPES and validated."""
+    path = raw_dir / FILES[name]
+    if not path.is_file():
+        raise DataValidationError(
+            f"{path}: no such file. The flights ETL reads {', '.join(FILES.values())} "
+            f"from one folder: restore it (`git checkout -- {path}`) or pass --raw with a "
+            "folder that has all five."
+        )
+    try:
+        text = _open_text(path)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as err:
+        raise DataValidationError(
+            f"{path}: the compressed file is damaged or truncated ({err}). Restore it with "
+            f"`git checkout -- {path}`."
+        ) from None
+    except (UnicodeDecodeError, ValueError) as err:
+        detail = " ".join(str(err).split())
+        raise DataValidationError(f"{path}: could not be read as CSV: {detail}") from None
+    dtypes = DTYPES[name]
+    missing = [column for column in dtypes if column not in text.columns]
+    if missing:
+        raise DataValidationError(
+            f"{path}: missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(c) for c in missing)}; the {name} table has "
+            f"{', '.join(dtypes)}. Restore the file with `git checkout -- {path}`."
+        )
+    frame = _typed(path, text, dtypes)
+    schema = SCHEMAS[name]
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        raise DataValidationError(_explain(path, schema, err.failure_cases)) from None
+    if name in ROW_IDS:  # each row's line in the file, as a key and a stable order
+        frame.insert(0, ROW_IDS[name], pd.RangeIndex(1, len(frame) + 1, dtype="int64"))
+    return frame
+
+
+def read_tables(raw_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every table, in the order of columns.FILES."""
+    return {name: read_table(name, raw_dir) for name in FILES}
+
+
+__all__ = ["KEYS", "read_table", "read_tables"]

@@ -1,0 +1,113 @@
+"""The flights cleaning steps, each on a few rows, and the pandas and DuckDB SQL
+versions of the enrichment giving the same table on the real data."""
+
+import pandas as pd
+import pytest
+
+from dsops.flights import clean
+from dsops.flights.sql import enrich_sql
+from dsops.flights.tables import read_tables
+from dsops.shared import paths
+from dsops.shared.pipeline import run_steps
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    return read_tables(paths.RAW_FLIGHTS_DIR)
+
+
+def few_flights() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "flight_id": [1, 2, 3],
+            "year": [2013, 2013, 2013],
+            "month": [1, 1, 1],
+            "day": [1, 1, 31],
+            "dep_time": pd.array([517, None, 2400], dtype="Int64"),
+            "sched_dep_time": pd.array([515, 600, 2359], dtype="Int64"),
+            "arr_time": pd.array([830, None, 105], dtype="Int64"),
+            "sched_arr_time": pd.array([819, 800, 100], dtype="Int64"),
+            "tailnum": pd.array(["N14228", None, "N0000X"], dtype="str"),
+            "origin": pd.array(["EWR", "LGA", "JFK"], dtype="str"),
+            "time_hour": pd.array(
+                ["2013-01-01T10:00:00Z", "2013-01-01T11:00:00Z", "2013-02-01T04:00:00Z"],
+                dtype="str",
+            ),
+        }
+    )
+
+
+def test_clock_times_gain_minutes_after_midnight():
+    minutes = clean.add_minutes_after_midnight(few_flights())
+    assert minutes["dep_minutes"].tolist() == [317, pd.NA, 1440]
+    assert minutes["sched_dep_minutes"].tolist() == [315, 360, 1439]
+
+
+def test_a_flight_without_a_departure_is_cancelled():
+    assert clean.flag_cancelled(few_flights())["cancelled"].tolist() == [False, True, False]
+
+
+def test_the_scheduled_departure_is_local_wall_clock_time():
+    steps = [clean.add_minutes_after_midnight, clean.add_scheduled_departure]
+    frame, _ = run_steps(few_flights(), steps)
+    assert frame["scheduled_departure"].tolist() == [
+        pd.Timestamp("2013-01-01 05:15"),
+        pd.Timestamp("2013-01-01 06:00"),
+        pd.Timestamp("2013-01-31 23:59"),
+    ]
+
+
+def test_time_hour_is_a_utc_timestamp():
+    parsed = clean.parse_time_hour(few_flights())["time_hour"]
+    assert str(parsed.dtype) == "datetime64[us, UTC]"
+    assert parsed[0] == pd.Timestamp("2013-01-01 10:00", tz="UTC")
+
+
+def test_a_repeated_weather_hour_keeps_the_first_row_in_the_file():
+    weather = pd.DataFrame(
+        {
+            "weather_id": [2, 1, 3],
+            "origin": ["EWR", "EWR", "JFK"],
+            "time_hour": pd.to_datetime(["2013-11-03T06:00Z"] * 3, utc=True),
+            "temp": [40.0, 39.0, 41.0],
+        }
+    )
+    kept = clean.drop_repeated_hours(weather)
+    assert kept["weather_id"].tolist() == [1, 3]
+    assert kept["temp"].tolist() == [39.0, 41.0]
+
+
+def test_steps_are_logged_by_the_shared_runner(tables):
+    _, log = run_steps(tables["flights"], clean.FLIGHT_STEPS)
+    assert [record.step for record in log] == [s.__name__ for s in clean.FLIGHT_STEPS]
+    assert all(r.rows_in == r.rows_out == len(tables["flights"]) for r in log)
+    assert log[0].added == ("dep_minutes", "sched_dep_minutes", "arr_minutes", "sched_arr_minutes")
+    assert log[-1].changed == ("time_hour",)
+
+
+def test_pandas_and_duckdb_sql_give_the_same_enriched_table(tables):
+    flights, _ = run_steps(tables["flights"], clean.FLIGHT_STEPS)
+    weather, _ = run_steps(tables["weather"], clean.WEATHER_STEPS)
+    in_pandas = clean.enrich(flights, weather, tables["planes"])
+    in_sql = enrich_sql(tables["flights"], tables["weather"], tables["planes"])
+    assert list(in_pandas.dtypes.astype(str)) == [str(d) for d in clean.ENRICHED_DTYPES.values()]
+    pd.testing.assert_frame_equal(in_pandas, in_sql)
+    assert len(in_pandas) == 336_776
+
+
+def test_the_join_reports_what_found_no_match(tables):
+    flights, _ = run_steps(tables["flights"], clean.FLIGHT_STEPS)
+    weather, _ = run_steps(tables["weather"], clean.WEATHER_STEPS)
+    report = clean.unmatched(flights, weather, tables["planes"])
+    enriched = clean.enrich(flights, weather, tables["planes"])
+    assert report["no_weather"] == enriched["temp"].isna().sum() - _weather_rows_without_temp(
+        enriched, weather
+    )
+    assert report["no_tailnum"] + report["tailnum_not_in_planes"] == enriched["seats"].isna().sum()
+
+
+def _weather_rows_without_temp(enriched: pd.DataFrame, weather: pd.DataFrame) -> int:
+    """Flights that did find their weather row, but that row has no temperature."""
+    hours = pd.MultiIndex.from_frame(weather[["origin", "time_hour"]])
+    found = pd.MultiIndex.from_frame(enriched[["origin", "time_hour"]]).isin(hours)
+    return int((found & enriched["temp"].isna()).sum())

@@ -1,0 +1,178 @@
+"""`dsops flights-etl`: a good run, reruns that recompute only what changed, and bad
+input that gets one message naming file, column and lines with nothing touched."""
+
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dsops.cli import app
+from dsops.flights.etl import run_flights_etl
+from dsops.shared import paths
+
+FLIGHTS_CSV = "flights.csv"
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    """A copy of the raw tables that a test may change."""
+    return Path(shutil.copytree(paths.RAW_FLIGHTS_DIR, tmp_path / "raw"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The database of a good run, made once; tests copy it as their earlier output."""
+    out = tmp_path_factory.mktemp("built")
+    run_flights_etl(paths.RAW_FLIGHTS_DIR, out / paths.FLIGHTS_DUCKDB_NAME)
+    return out / paths.FLIGHTS_DUCKDB_NAME
+
+
+def edit_flights(raw: Path, edit: Callable[[list[list[str]]], None]) -> None:
+    """Rewrite flights.csv inside the zip after `edit` changed its rows (row 0 is the
+    header, row n is line n + 1)."""
+    archive = raw / "flights.csv.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        rows = [line.split(",") for line in zipped.read(FLIGHTS_CSV).decode().splitlines()]
+    edit(rows)
+    text = "\n".join(",".join(row) for row in rows) + "\n"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zipped:
+        zipped.writestr(FLIGHTS_CSV, text)
+
+
+def set_cell(line: int, column: str, value: str) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        rows[line - 1][rows[0].index(column)] = value
+
+    return edit
+
+
+def drop_column(column: str) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        i = rows[0].index(column)
+        for row in rows:
+            del row[i]
+
+    return edit
+
+
+def test_a_good_run_loads_every_month_and_a_rerun_writes_nothing(raw, tmp_path, runner):
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["flights-etl", "--raw", str(raw), "--out", str(out)])
+    database = out / paths.FLIGHTS_DUCKDB_NAME
+    assert first.exit_code == 0, first.output
+    assert first.stdout == (
+        f"loaded 336776 flights into {database}: recomputed 12 of 12 months "
+        "(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12); 1556 flights found no weather and "
+        "52606 no aircraft\n"
+    )
+    before = database.read_bytes()
+    again = runner.invoke(app, ["flights-etl", "--raw", str(raw), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert again.stdout == (
+        f"{database} is up to date: no month's input changed (12 months, 336776 flights)\n"
+    )
+    assert database.read_bytes() == before
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = {name for (name,) in con.sql("SHOW TABLES").fetchall()}
+    assert tables == {"flights", "weather", "planes", "airports", "airlines", "etl_months"}
+
+
+def months_table(database: Path) -> dict[int, str]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return dict(con.sql("SELECT month, input_hash FROM etl_months").fetchall())
+
+
+def flights_table(database: Path) -> pd.DataFrame:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.sql("SELECT * FROM flights ORDER BY flight_id").to_arrow_table().to_pandas()
+
+
+def test_after_one_month_changes_only_that_month_is_recomputed(raw, tmp_path):
+    database = tmp_path / "out" / paths.FLIGHTS_DUCKDB_NAME
+    first = run_flights_etl(raw, database)
+    assert first.recomputed == list(range(1, 13))
+    hashes = months_table(database)
+
+    def delay_a_march_flight(rows: list[list[str]]) -> None:
+        header = rows[0]
+        march = next(r for r in rows[1:] if r[header.index("month")] == "3")
+        march[header.index("dep_delay")] = "99"
+
+    edit_flights(raw, delay_a_march_flight)
+    second = run_flights_etl(raw, database)
+    assert second.recomputed == [3]
+    assert [m.month for m in second.months if not m.recomputed] == [*range(1, 3), *range(4, 13)]
+    after = months_table(database)
+    assert {m: h for m, h in after.items() if m != 3} == {m: h for m, h in hashes.items() if m != 3}
+    assert after[3] != hashes[3]
+    fresh = tmp_path / "fresh" / paths.FLIGHTS_DUCKDB_NAME
+    run_flights_etl(raw, fresh)  # the same data from nothing gives the same table
+    pd.testing.assert_frame_equal(flights_table(database), flights_table(fresh))
+    assert (flights_table(database)["dep_delay"] == 99).sum() >= 1
+
+
+BAD_INPUT = {
+    "missing table": (
+        lambda raw: (raw / "weather.csv").unlink(),
+        "{raw}/weather.csv: no such file. The flights ETL reads flights.csv.zip, weather.csv, "
+        "planes.csv, airports.csv, airlines.csv from one folder: restore it (`git checkout -- "
+        "{raw}/weather.csv`) or pass --raw with a folder that has all five.",
+    ),
+    "missing column": (
+        lambda raw: edit_flights(raw, drop_column("dep_delay")),
+        "{raw}/flights.csv.zip: missing column 'dep_delay'; the flights table has year, "
+        "month, day, dep_time, sched_dep_time, dep_delay, arr_time, sched_arr_time, "
+        "arr_delay, carrier, flight, tailnum, origin, dest, air_time, distance, hour, "
+        "minute, time_hour. Restore the file with `git checkout -- {raw}/flights.csv.zip`.",
+    ),
+    "bad time value": (
+        lambda raw: edit_flights(raw, set_cell(7, "dep_time", "2561")),
+        "{raw}/flights.csv.zip failed validation against the NYC flights schema:\n"
+        "  - column 'dep_time' has values that are not clock times written hhmm "
+        "(0000 to 2359, or 2400) (line 7: 2561)\n"
+        "Fix the file (or restore it with `git checkout -- {raw}/flights.csv.zip`); "
+        "nothing was written.",
+    ),
+    "text where a number belongs": (
+        lambda raw: edit_flights(raw, set_cell(12, "arr_delay", "late")),
+        "{raw}/flights.csv.zip: column 'arr_delay' has values that are not whole numbers "
+        "(line 12: 'late'). Fix the file or restore it with `git checkout -- "
+        "{raw}/flights.csv.zip`.",
+    ),
+    "unknown airport code": (
+        lambda raw: edit_flights(raw, set_cell(10, "origin", "XYZ")),
+        "{raw}/flights.csv.zip failed validation against the NYC flights schema:\n"
+        "  - column 'origin' has airport codes that are not one of New York's EWR, JFK, "
+        "LGA (line 10: 'XYZ')\n"
+        "Fix the file (or restore it with `git checkout -- {raw}/flights.csv.zip`); "
+        "nothing was written.",
+    ),
+    "truncated compressed file": (
+        lambda raw: (raw / "flights.csv.zip").write_bytes(
+            (raw / "flights.csv.zip").read_bytes()[:1_000_000]
+        ),
+        "{raw}/flights.csv.zip: the compressed file is damaged or truncated (File is not "
+        "a zip file). Restore it with `git checkout -- {raw}/flights.csv.zip`.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
+def test_bad_input_is_one_message_and_touches_nothing(case, raw, built, tmp_path, runner):
+    damage, expected = BAD_INPUT[case]
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copyfile(built, out / built.name)
+    before = (out / built.name).read_bytes()
+    damage(raw)
+    result = runner.invoke(app, ["flights-etl", "--raw", str(raw), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    assert result.stderr == "error: " + expected.format(raw=raw) + "\n"
+    assert (out / built.name).read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == [built.name]
