@@ -3,9 +3,10 @@ shared pipeline runner, which logs each one), and the join that enriches each fl
 with the weather at its origin and hour and with its aircraft."""
 
 import pandas as pd
+import pandera.pandas as pa
 
 from dsops.flights.columns import CLOCK_COLUMNS, PLANE_COLUMNS, WEATHER_COLUMNS
-from dsops.flights.parse import hhmm_to_minutes, local_timestamps
+from dsops.flights.parse import MINUTES_PER_DAY, hhmm_to_minutes, local_timestamps
 
 MINUTE_COLUMNS = {column: column.replace("_time", "_minutes") for column in CLOCK_COLUMNS}
 
@@ -55,6 +56,56 @@ FLIGHT_STEPS = [
     parse_time_hour,
 ]
 WEATHER_STEPS = [parse_time_hour, drop_repeated_hours]
+
+# The output check of FLIGHT_STEPS: what the cleaned flights promise the steps after
+# them. Times are minutes within the day (0 to 1440), a flight is cancelled exactly
+# when it has no departure time, the key is unique and the timestamps are parsed.
+_in_day = pa.Check.in_range(0, MINUTES_PER_DAY)
+CLEAN_FLIGHTS_SCHEMA = pa.DataFrameSchema(
+    {
+        "flight_id": pa.Column("int64", unique=True),
+        **{m: pa.Column("Int64", _in_day, nullable=True) for m in ["dep_minutes", "arr_minutes"]},
+        **{m: pa.Column("Int64", _in_day) for m in ["sched_dep_minutes", "sched_arr_minutes"]},
+        "cancelled": pa.Column("bool"),
+        "scheduled_departure": pa.Column("datetime64[us]"),
+        "time_hour": pa.Column(pd.DatetimeTZDtype("us", "UTC")),
+    },
+    checks=[
+        pa.Check(
+            lambda f: f["cancelled"] == f["dep_time"].isna(),
+            name="cancelled_when_no_departure",
+            error="cancelled must be true exactly where dep_time is missing",
+        )
+    ],
+    name="cleaned flights",
+)
+
+
+def failed_checks(failure_cases: pd.DataFrame, examples: int = 3) -> pd.DataFrame:
+    """pandera's failure cases (`SchemaErrors.failure_cases`: one row per failing value,
+    and per column of each failing row for a table-wide check) as one row per check and
+    column: how many rows fail (none for a missing column or a wrong type, which fail the
+    whole column) and the first failing values (index labels for a table-wide check)."""
+    rowwise = (failure_cases["schema_context"] != "Column") & failure_cases["index"].notna()
+    cases = failure_cases.assign(
+        column=failure_cases["column"].where(~rowwise, "(whole row)"), rowwise=rowwise
+    ).drop_duplicates(["check", "column", "index"])
+    keys = ["check", "column"]
+    first = cases.groupby(keys, sort=False).head(examples)
+    first = first.assign(
+        value=[
+            f"index {index}" if whole else str(value)
+            for value, index, whole in zip(
+                first["failure_case"], first["index"], first["rowwise"], strict=True
+            )
+        ]
+    )
+    return pd.DataFrame(
+        {
+            "rows": cases.groupby(keys, sort=False)["index"].nunique(),
+            "examples": first.groupby(keys, sort=False)["value"].agg(", ".join),
+        }
+    ).reset_index()
 
 
 def enrich(flights: pd.DataFrame, weather: pd.DataFrame, planes: pd.DataFrame) -> pd.DataFrame:
