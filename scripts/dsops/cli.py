@@ -133,11 +133,18 @@ def train(
 @app.command()
 def bench() -> None:
     """Measure the pipeline steps and the pages; write data/benchmarks/<name>.json records."""
+    from dsops.flights import bench as flights_bench
     from dsops.penguins import bench as penguins_bench
     from sitebuild import bench as pages_bench
 
     try:
-        for measure in (penguins_bench.run, penguins_bench.run_scale, pages_bench.run):
+        measures = (
+            penguins_bench.run,
+            penguins_bench.run_scale,
+            flights_bench.run,
+            pages_bench.run,
+        )
+        for measure in measures:
             written = measure()
             typer.echo(f"wrote {paths.project_relative(written)}")
     except DsopsError as err:

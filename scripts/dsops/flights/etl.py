@@ -21,6 +21,7 @@ from dsops.flights import tables as tables_module
 from dsops.flights.clean import FLIGHT_STEPS, WEATHER_STEPS, enrich, unmatched
 from dsops.flights.tables import read_tables
 from dsops.shared import paths
+from dsops.shared.database import quiet
 from dsops.shared.errors import DsopsError
 from dsops.shared.files import atomic_path
 from dsops.shared.pipeline import StepRecord, run_steps
@@ -105,7 +106,7 @@ def _write(database: Path, months: list[int], rows: pd.DataFrame, tables, hashes
         if database.is_file():
             shutil.copyfile(database, work)
         with duckdb.connect(str(work)) as con:
-            con.execute("SET enable_progress_bar = false")
+            quiet(con)
             con.register("new_rows", rows)
             con.execute(
                 f"CREATE TABLE IF NOT EXISTS {FLIGHTS_TABLE} AS SELECT * FROM new_rows LIMIT 0"
@@ -151,3 +152,28 @@ def run_flights_etl(
         matches=unmatched(flights, weather, tables["planes"]),
         steps={"flights": flight_log, "weather": weather_log},
     )
+
+
+MATCH_SQL = f"""
+SELECT
+    count(*) AS flights,
+    count(*) FILTER (WHERE NOT EXISTS (
+        SELECT 1 FROM weather AS w
+        WHERE w.origin = f.origin
+          AND strptime(w.time_hour, '%Y-%m-%dT%H:%M:%SZ')::TIMESTAMPTZ = f.time_hour
+    )) AS no_weather,
+    count(*) FILTER (WHERE f.tailnum IS NULL) AS no_tailnum,
+    count(*) FILTER (
+        WHERE f.tailnum IS NOT NULL AND f.tailnum NOT IN (SELECT tailnum FROM planes)
+    ) AS tailnum_not_in_planes
+FROM {FLIGHTS_TABLE} AS f
+"""
+
+
+def match_report(database: Path = paths.FLIGHTS_DUCKDB) -> dict[str, int]:
+    """In a loaded database: flights, and how many found no weather or no aircraft."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        row = con.execute(MATCH_SQL).fetchone()
+        names = [d[0] for d in con.description]
+    return dict(zip(names, (int(v) for v in row), strict=True))

@@ -77,26 +77,33 @@ def _open_text(path: Path) -> pd.DataFrame:
 
 
 def _typed(path: Path, text: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
-    """Each column converted to its declared type, refusing text that is not one."""
+    """Each column converted to its declared type, refusing text that is not one. Each
+    distinct text is judged and converted once (a column of 336,776 clock times holds
+    about 1,300 distinct values), then the results are spread back to the rows."""
     columns = {}
     for column, dtype in dtypes.items():
         values = text[column]
         if dtype == "str":
             columns[column] = values
             continue
+        codes, distinct = pd.factorize(values)  # missing values get code -1
+        distinct = pd.Series(distinct, dtype=object)
         pattern = WHOLE if "int" in dtype.lower() else DECIMAL
-        bad = values.notna() & ~values.str.fullmatch(pattern).fillna(False).astype(bool)
+        wrong = ~distinct.str.fullmatch(pattern).fillna(False).astype(bool).to_numpy()
+        bad = (codes >= 0) & wrong[codes]
         if dtype == "int64":
-            bad |= values.isna()
+            bad |= codes < 0
         if bad.any():
             kind = "whole numbers" if pattern == WHOLE else "numbers"
-            missing = " or missing" if dtype == "int64" and values[bad].isna().any() else ""
+            missing = " or missing" if dtype == "int64" and (codes[bad] < 0).any() else ""
             raise DataValidationError(
                 f"{path}: column {column!r} has values that are not {kind}{missing} "
                 f"({_examples(values[bad].fillna('NA'))}). Fix the file or restore it with "
                 f"`git checkout -- {path}`."
             )
-        columns[column] = pd.to_numeric(values).astype(dtype)
+        numbers = pd.array(pd.to_numeric(distinct), dtype=dtype)
+        typed = numbers.take(codes, allow_fill=True) if (codes < 0).any() else numbers[codes]
+        columns[column] = pd.Series(typed, index=values.index, dtype=dtype)
     return pd.DataFrame(columns)
 
 

@@ -47,6 +47,7 @@ from dsops.penguins.schema import (
     whole_numbers,
 )
 from dsops.shared import paths
+from dsops.shared.database import quiet
 from dsops.shared.errors import DataValidationError, DsopsError
 from dsops.shared.files import atomic_paths
 
@@ -519,7 +520,7 @@ KEY_DDL = f"ALTER TABLE {paths.PENGUINS_TABLE} ADD PRIMARY KEY ({_KEY_COLUMNS})"
 
 def _write_duckdb(table: pyarrow.Table, target: Path) -> None:
     with duckdb.connect(str(target)) as con:
-        con.execute("SET enable_progress_bar = false")  # a CLI prints one line, not bars
+        quiet(con)
         # pandas' categories become ENUM types: the DDL comes from the empty frame
         con.register("clean_columns", table.slice(0, 0).to_pandas())
         con.execute(table_ddl(con, "clean_columns"))
