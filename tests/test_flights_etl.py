@@ -176,3 +176,17 @@ def test_bad_input_is_one_message_and_touches_nothing(case, raw, built, tmp_path
     assert result.stderr == "error: " + expected.format(raw=raw) + "\n"
     assert (out / built.name).read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == [built.name]
+
+
+def test_a_cleaning_step_that_breaks_its_output_stops_the_load(raw, tmp_path, monkeypatch):
+    """The output schema catches a bug in a step before anything is written."""
+    from dsops.flights import etl
+
+    def hhmm_as_minutes(flights: pd.DataFrame) -> pd.DataFrame:  # the classic slip
+        return flights.assign(dep_minutes=flights["dep_time"])
+
+    monkeypatch.setattr(etl, "FLIGHT_STEPS", [*etl.FLIGHT_STEPS, hhmm_as_minutes])
+    database = tmp_path / "out" / paths.FLIGHTS_DUCKDB_NAME
+    with pytest.raises(etl.DsopsError, match="the cleaned flights failed the cleaned flights"):
+        run_flights_etl(raw, database)
+    assert not database.exists()

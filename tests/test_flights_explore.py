@@ -7,6 +7,7 @@ import pytest
 
 from dsops.flights import explore
 from dsops.shared import paths
+from dsops.shared.errors import MissingArtifactError
 
 pytestmark = pytest.mark.skipif(
     not paths.FLIGHTS_DUCKDB.is_file(),
@@ -161,5 +162,7 @@ def test_flights_per_hour():
 
 
 def test_a_missing_database_is_an_error(tmp_path):
-    with pytest.raises(Exception, match="missing.duckdb"):
+    with pytest.raises(
+        MissingArtifactError, match=r"missing\.duckdb does not exist yet: run `make data`"
+    ):
         explore.scalar("SELECT 1", tmp_path / "missing.duckdb")

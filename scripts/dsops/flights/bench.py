@@ -19,6 +19,7 @@ NAME = "flights-etl"
 SCALES = (1, 10, 30)
 GOALS = {"throughput_vs_bare_read_at_least": 0.5, "peak_memory_vs_in_memory_at_most": 3.0}
 FLIGHTS_CSV = "flights.csv"
+YARDSTICK = "dsops.shared.benchmarks:pandas_csv_read"  # a process that imports only pandas
 
 
 def synthetic_raw(scale: int, target: Path, seed: int = paths.SEED) -> Path:
@@ -51,11 +52,6 @@ def synthetic_raw(scale: int, target: Path, seed: int = paths.SEED) -> Path:
     return target
 
 
-def bare_read(csv: str) -> None:
-    """The yardstick: pandas reads the decompressed flights CSV with Arrow's parser."""
-    pd.read_csv(csv, engine="pyarrow")
-
-
 def etl_once(raw_dir: str, database: str) -> None:
     """One full `dsops flights-etl` run into a new database."""
     Path(database).unlink(missing_ok=True)
@@ -79,7 +75,7 @@ def run(scales: tuple[int, ...] = SCALES, repeat: int = 3, folder: Path = paths.
             runs = repeat if scale == 1 else 1
             reads, etls = [], []
             for _ in range(runs):
-                reads.append(benchmarks.child_run(f"{__name__}:bare_read", str(csv)))
+                reads.append(benchmarks.child_run(YARDSTICK, str(csv)))
                 etls.append(
                     benchmarks.child_run(f"{__name__}:etl_once", str(raw), f"{scratch}/f.duckdb")
                 )

@@ -14,11 +14,19 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pandera.pandas as pa
 
 from dsops.flights import clean as clean_module
 from dsops.flights import columns, parse
 from dsops.flights import tables as tables_module
-from dsops.flights.clean import FLIGHT_STEPS, WEATHER_STEPS, enrich, unmatched
+from dsops.flights.clean import (
+    CLEAN_FLIGHTS_SCHEMA,
+    FLIGHT_STEPS,
+    WEATHER_STEPS,
+    enrich,
+    failed_checks,
+    unmatched,
+)
 from dsops.flights.tables import read_tables
 from dsops.shared import paths
 from dsops.shared.database import quiet
@@ -126,6 +134,20 @@ def _write(database: Path, months: list[int], rows: pd.DataFrame, tables, hashes
             con.execute("CHECKPOINT")
 
 
+def checked_output(flights: pd.DataFrame) -> pd.DataFrame:
+    """The cleaned flights, checked against the output schema before anything is
+    written: a failure here is a bug in a cleaning step, not in the data."""
+    try:
+        return CLEAN_FLIGHTS_SCHEMA.validate(flights, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        found = failed_checks(err.failure_cases).to_dict(orient="records")
+        raise DsopsError(
+            f"the cleaned flights failed the {CLEAN_FLIGHTS_SCHEMA.name} schema, which the "
+            f"input checks should have prevented: {found}. Nothing was written; report "
+            "this with the raw files you ran."
+        ) from None
+
+
 def run_flights_etl(
     raw_dir: Path = paths.RAW_FLIGHTS_DIR, database: Path = paths.FLIGHTS_DUCKDB
 ) -> FlightsEtlResult:
@@ -133,6 +155,7 @@ def run_flights_etl(
     tables = read_tables(raw_dir)
     flights, flight_log = run_steps(tables["flights"], FLIGHT_STEPS)
     weather, weather_log = run_steps(tables["weather"], WEATHER_STEPS)
+    checked_output(flights)
     hashes = month_hashes(tables)
     before = stored_hashes(database)
     changed = [m for m, (_, h) in hashes.items() if before.get(m) != h]

@@ -19,6 +19,7 @@ import pandas as pd
 from dsops.flights.columns import LOCAL_TIME_ZONE
 from dsops.flights.parse import MINUTES_PER_DAY, hhmm_to_minutes
 from dsops.shared import paths
+from dsops.shared.errors import MissingArtifactError
 
 YEAR = 2013
 # weather.time_hour is stored as text (2013-01-01T06:00:00Z); flights.time_hour is a
@@ -49,7 +50,10 @@ JOINS = [
 
 @contextmanager
 def connect(database: Path = paths.FLIGHTS_DUCKDB) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The flights database, read-only, with timestamps shown in UTC."""
+    """The flights database, read-only, with timestamps shown in UTC (one sentence
+    naming `make data` if it was never built)."""
+    if not Path(database).is_file():
+        raise MissingArtifactError(database, "make data")
     con = duckdb.connect(str(database), read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")
