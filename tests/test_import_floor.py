@@ -1,6 +1,6 @@
 """A page pays only for what it uses: the imports of each page's setup cell, run alone,
-load no validation or modelling library unless the page models (issue: pages a phone
-loads fast, and a site that builds fast)."""
+load no validation or modelling library unless the page validates or models, so pages
+that only read processed data and plot it start fast."""
 
 import ast
 import json
@@ -13,8 +13,13 @@ from sitebuild.pages import parse_qmd
 from sitebuild.project import load_project
 
 HEAVY = ("pandera", "statsmodels", "sklearn", "nbclient", "jupyter_client", "bs4")
-# Pages that fit or load models may import the modelling libraries, nothing else heavy.
-MAY_IMPORT = {"analyses/penguins/model.qmd": {"statsmodels", "sklearn"}}
+# Pages that fit or load models may import the modelling libraries, and pages that run
+# a validating pipeline step, pandera; nothing else heavy.
+MAY_IMPORT = {
+    "analyses/penguins/model.qmd": {"statsmodels", "sklearn"},
+    "analyses/recipes/cleaning-steps.qmd": {"pandera"},
+    "analyses/recipes/cleaning-etl.qmd": {"pandera"},
+}
 PROJECT = load_project()
 PAGES = [p for p in PROJECT.pages if any(c.label == "setup" for c in parse_qmd(p, PROJECT).cells)]
 
