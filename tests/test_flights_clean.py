@@ -111,3 +111,26 @@ def _weather_rows_without_temp(enriched: pd.DataFrame, weather: pd.DataFrame) ->
     hours = pd.MultiIndex.from_frame(weather[["origin", "time_hour"]])
     found = pd.MultiIndex.from_frame(enriched[["origin", "time_hour"]]).isin(hours)
     return int((found & enriched["temp"].isna()).sum())
+
+
+def test_pandas_and_sql_agree_where_the_real_data_never_goes(tables):
+    """A repeated weather hour whose first row in the file comes later in the frame, a
+    2400 scheduled time and a missing tail number: paths the real year does not take."""
+    flights = tables["flights"].head(6).copy()
+    flights.loc[1, "sched_dep_time"] = 2400
+    flights.loc[2, "tailnum"] = pd.NA
+    weather = tables["weather"]
+    hour = flights.loc[0, ["origin", "time_hour"]]
+    first = weather[
+        (weather["origin"] == hour["origin"]) & (weather["time_hour"] == hour["time_hour"])
+    ]
+    repeat = first.assign(weather_id=0, temp=-40.0)  # first in the file, last in the frame
+    weather = pd.concat([weather, repeat], ignore_index=True)
+    cleaned, _ = run_steps(flights, clean.FLIGHT_STEPS)
+    hours, _ = run_steps(weather, clean.WEATHER_STEPS)
+    in_pandas = clean.enrich(cleaned, hours, tables["planes"])
+    in_sql = enrich_sql(flights, weather, tables["planes"])
+    pd.testing.assert_frame_equal(in_pandas, in_sql)
+    assert in_pandas.loc[0, "temp"] == -40.0  # the row first in the file won
+    assert in_pandas.loc[1, "scheduled_departure"].hour == 0  # 2400: the next midnight
+    assert pd.isna(in_pandas.loc[2, "seats"])

@@ -65,20 +65,23 @@ def test_a_good_run_loads_every_month_and_a_rerun_writes_nothing(raw, tmp_path, 
     database = out / paths.FLIGHTS_DUCKDB_NAME
     assert first.exit_code == 0, first.output
     assert first.stdout == (
-        f"loaded 336776 flights into {database}: recomputed 12 of 12 months "
-        "(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12); 1556 flights found no weather and "
-        "52606 no aircraft\n"
+        f"{database} holds 336776 flights: recomputed 12 of 12 months "
+        "(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12); reloaded weather, planes, airports, "
+        "airlines; 1556 flights found no weather and 52606 no aircraft\n"
     )
     before = database.read_bytes()
     again = runner.invoke(app, ["flights-etl", "--raw", str(raw), "--out", str(out)])
     assert again.exit_code == 0, again.output
     assert again.stdout == (
-        f"{database} is up to date: no month's input changed (12 months, 336776 flights)\n"
+        f"{database} is up to date: no input changed (12 months, 336776 flights)\n"
     )
     assert database.read_bytes() == before
     with duckdb.connect(str(database), read_only=True) as con:
         tables = {name for (name,) in con.sql("SHOW TABLES").fetchall()}
-    assert tables == {"flights", "weather", "planes", "airports", "airlines", "etl_months"}
+    assert tables == {
+        *("flights", "weather", "planes", "airports", "airlines"),
+        *("etl_months", "etl_tables"),
+    }
 
 
 def months_table(database: Path) -> dict[int, str]:
@@ -97,10 +100,13 @@ def test_after_one_month_changes_only_that_month_is_recomputed(raw, tmp_path):
     assert first.recomputed == list(range(1, 13))
     hashes = months_table(database)
 
+    edited = []
+
     def delay_a_march_flight(rows: list[list[str]]) -> None:
         header = rows[0]
-        march = next(r for r in rows[1:] if r[header.index("month")] == "3")
-        march[header.index("dep_delay")] = "99"
+        line = next(i for i, r in enumerate(rows) if r[header.index("month")] == "3")
+        rows[line][header.index("dep_delay")] = "-77"  # a delay no flight has
+        edited.append(line)  # row n is line n + 1: its flight_id is n
 
     edit_flights(raw, delay_a_march_flight)
     second = run_flights_etl(raw, database)
@@ -112,7 +118,9 @@ def test_after_one_month_changes_only_that_month_is_recomputed(raw, tmp_path):
     fresh = tmp_path / "fresh" / paths.FLIGHTS_DUCKDB_NAME
     run_flights_etl(raw, fresh)  # the same data from nothing gives the same table
     pd.testing.assert_frame_equal(flights_table(database), flights_table(fresh))
-    assert (flights_table(database)["dep_delay"] == 99).sum() >= 1
+    table = flights_table(database).set_index("flight_id")
+    assert table.loc[edited[0], "dep_delay"] == -77
+    assert (table["dep_delay"] == -77).sum() == 1
 
 
 BAD_INPUT = {
@@ -190,3 +198,28 @@ def test_a_cleaning_step_that_breaks_its_output_stops_the_load(raw, tmp_path, mo
     with pytest.raises(etl.DsopsError, match="the cleaned flights failed the cleaned flights"):
         run_flights_etl(raw, database)
     assert not database.exists()
+
+
+def test_a_changed_small_table_is_reloaded_and_a_lost_month_removed(raw, tmp_path, runner):
+    out = tmp_path / "out"
+    database = out / paths.FLIGHTS_DUCKDB_NAME
+    run_flights_etl(raw, database)
+    airports = raw / "airports.csv"
+    airports.write_text(
+        airports.read_text() + 'ZZZ,Test Field,40.0,-74.0,10,-5,A,"America/New_York"\n'
+    )
+
+    def drop_september(rows: list[list[str]]) -> None:
+        # the file's last month (its months run 1, 10, 11, 12, 2, ..., 9), so no other
+        # flight changes its line number, which is its flight_id
+        month = rows[0].index("month")
+        assert rows[-1][month] == "9"
+        rows[:] = [r for r in rows if r[month] != "9"]
+
+    edit_flights(raw, drop_september)
+    result = runner.invoke(app, ["flights-etl", "--raw", str(raw), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "recomputed no month; removed months 9; reloaded airports;" in result.stdout
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM airports WHERE faa = 'ZZZ'").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM flights WHERE month = 9").fetchone() == (0,)

@@ -179,7 +179,7 @@ def test_the_flights_etl_runs_and_a_second_run_writes_nothing(tmp_path):
     first = flights_etl()
     assert first.returncode == 0 and first.stderr == "", first.stderr
     database = tmp_path / paths.FLIGHTS_DUCKDB_NAME
-    assert first.stdout.startswith("loaded ") and database.is_file(), first.stdout
+    assert first.stdout.startswith(f"{database} holds ") and database.is_file(), first.stdout
     before = (sha256(database), database.stat().st_mtime_ns)
     second = flights_etl()
     assert second.returncode == 0 and second.stderr == "", second.stderr

@@ -74,15 +74,23 @@ def flights_etl(
     except DsopsError as err:
         raise _fail(err) from None
     months, matches = result.recomputed, result.matches
-    if not months:
+    if not (months or result.removed or result.reloaded):
         typer.echo(
-            f"{result.database} is up to date: no month's input changed "
+            f"{result.database} is up to date: no input changed "
             f"({len(result.months)} months, {result.rows} flights)"
         )
         return
+    done = [
+        f"recomputed {len(months)} of {len(result.months)} months ({', '.join(map(str, months))})"
+        if months
+        else "recomputed no month"
+    ]
+    if result.removed:
+        done.append(f"removed months {', '.join(map(str, result.removed))}")
+    if result.reloaded:
+        done.append(f"reloaded {', '.join(result.reloaded)}")
     typer.echo(
-        f"loaded {result.rows} flights into {result.database}: recomputed "
-        f"{len(months)} of {len(result.months)} months ({', '.join(map(str, months))}); "
+        f"{result.database} holds {result.rows} flights: {'; '.join(done)}; "
         f"{matches['no_weather']} flights found no weather and "
         f"{matches['tailnum_not_in_planes'] + matches['no_tailnum']} no aircraft"
     )

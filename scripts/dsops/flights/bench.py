@@ -19,7 +19,7 @@ NAME = "flights-etl"
 SCALES = (1, 10, 30)
 GOALS = {"throughput_vs_bare_read_at_least": 0.5, "peak_memory_vs_in_memory_at_most": 3.0}
 FLIGHTS_CSV = "flights.csv"
-YARDSTICK = "dsops.shared.benchmarks:pandas_csv_read"  # a process that imports only pandas
+YARDSTICK = "dsops.shared.yardsticks:pandas_csv_read"
 
 
 def synthetic_raw(scale: int, target: Path, seed: int = paths.SEED) -> Path:

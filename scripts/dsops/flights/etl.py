@@ -10,6 +10,7 @@ write happens on a copy of the database that replaces it only once complete.
 import hashlib
 import shutil
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
@@ -17,8 +18,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from dsops.flights import clean as clean_module
-from dsops.flights import columns, parse
-from dsops.flights import tables as tables_module
 from dsops.flights.clean import (
     CLEAN_FLIGHTS_SCHEMA,
     FLIGHT_STEPS,
@@ -36,6 +35,7 @@ from dsops.shared.pipeline import StepRecord, run_steps
 
 FLIGHTS_TABLE = "flights"
 MONTHS_TABLE = "etl_months"  # month, rows, input_hash: what each month was computed from
+TABLES_TABLE = "etl_tables"  # name, input_hash: what each small table was loaded from
 DIMENSIONS = ["weather", "planes", "airports", "airlines"]  # loaded whole on every write
 
 
@@ -52,6 +52,8 @@ class FlightsEtlResult:
     database: Path
     months: list[MonthRun]
     matches: dict[str, int]
+    removed: list[int] = field(default_factory=list)  # months no longer in the input
+    reloaded: list[str] = field(default_factory=list)  # small tables whose input changed
     steps: dict[str, list[StepRecord]] = field(default_factory=dict)
 
     @property
@@ -69,19 +71,27 @@ def frame_hash(frame: pd.DataFrame) -> str:
     return hashlib.sha256(rows.tobytes()).hexdigest()
 
 
+LIBRARIES = ["numpy", "pandas", "pyarrow", "duckdb", "pandera"]
+
+
 def code_hash() -> str:
-    """SHA-256 of the code that turns raw rows into enriched ones: changing it must
-    recompute every month, as changing the data recomputes the months it touches."""
-    sources = [parse, columns, tables_module, clean_module]
-    text = "".join(Path(module.__file__).read_text(encoding="utf-8") for module in sources)
+    """SHA-256 of what turns raw rows into stored ones besides the data: this package's
+    code, the shared pipeline runner and the libraries' versions. Changing any of them
+    recomputes every month, as changing the data recomputes the months it touches."""
+    package = Path(clean_module.__file__).parent
+    sources = [*sorted(package.glob("*.py")), Path(run_steps.__code__.co_filename)]
+    text = "".join(path.read_text(encoding="utf-8") for path in sources)
+    text += "".join(f"{name}=={version(name)}" for name in LIBRARIES)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def month_hashes(tables: dict[str, pd.DataFrame]) -> dict[int, tuple[int, str]]:
     """Each month's row count and the hash of everything its enriched rows depend on:
-    the month's flights and weather (local months: a flight's scheduled hour is in its
-    own month's weather), the whole planes table, and the code (code_hash)."""
-    flights, weather = tables["flights"], tables["weather"]
+    the month's flights and weather (the input schemas hold every row's time_hour to its
+    local year, month, day and hour, so a flight meets only its own month's weather), the
+    whole planes table, and the code (code_hash). Weather rows are hashed without their
+    line numbers, which the output does not use."""
+    flights, weather = tables["flights"], tables["weather"].drop(columns=["weather_id"])
     shared = frame_hash(tables["planes"]) + code_hash()
     result = {}
     for month, rows in flights.groupby("month", sort=True):
@@ -90,16 +100,24 @@ def month_hashes(tables: dict[str, pd.DataFrame]) -> dict[int, tuple[int, str]]:
     return result
 
 
-def stored_hashes(database: Path) -> dict[int, str]:
-    """The month hashes the database was last computed from (none for a new one)."""
+def table_hashes(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """The hash of each small table the database holds as it is."""
+    return {name: frame_hash(tables[name]) for name in DIMENSIONS}
+
+
+def stored_hashes(database: Path) -> tuple[dict[int, str], dict[str, str]]:
+    """The month and table hashes the database was last computed from (none for a new
+    one, or for one that lacks its records: then everything is rebuilt)."""
     if not database.is_file():
-        return {}
+        return {}, {}
     try:
         with duckdb.connect(str(database), read_only=True) as con:
             known = {name for (name,) in con.sql("SHOW TABLES").fetchall()}
-            if MONTHS_TABLE not in known or FLIGHTS_TABLE not in known:
-                return {}
-            return dict(con.sql(f"SELECT month, input_hash FROM {MONTHS_TABLE}").fetchall())
+            if not {MONTHS_TABLE, TABLES_TABLE, FLIGHTS_TABLE} <= known:
+                return {}, {}
+            months = dict(con.sql(f"SELECT month, input_hash FROM {MONTHS_TABLE}").fetchall())
+            tables = dict(con.sql(f"SELECT name, input_hash FROM {TABLES_TABLE}").fetchall())
+            return months, tables
     except duckdb.Error as err:
         raise DsopsError(
             f"{database}: cannot be read as the flights database ({err}). Delete it to "
@@ -107,30 +125,51 @@ def stored_hashes(database: Path) -> dict[int, str]:
         ) from None
 
 
-def _write(database: Path, months: list[int], rows: pd.DataFrame, tables, hashes) -> None:
-    """Replace the given months' flights, reload the small tables, record the hashes:
-    on a copy that replaces the database only once every statement succeeded."""
+@dataclass(frozen=True)
+class _Plan:
+    """What a run writes: months to replace (all of them: the table is rebuilt), months
+    to delete, and small tables to reload."""
+
+    months: list[int]
+    gone: list[int]
+    reload: list[str]
+    rebuild: bool
+
+
+def _write(database: Path, plan: _Plan, rows: pd.DataFrame, tables, hashes, tabled) -> None:
+    """Apply the plan and record the hashes, on a copy that replaces the database only
+    once every statement succeeded."""
+    wal = database.with_name(database.name + ".wal")
+    if wal.exists():
+        raise DsopsError(
+            f"{wal} exists: an earlier write to {database} did not finish. Open the database "
+            "once with DuckDB to replay it, or delete both files to rebuild."
+        )
     with atomic_path(database) as work:
-        if database.is_file():
+        if database.is_file() and not plan.rebuild:
             shutil.copyfile(database, work)
         with duckdb.connect(str(work)) as con:
             quiet(con)
             con.register("new_rows", rows)
-            con.execute(
-                f"CREATE TABLE IF NOT EXISTS {FLIGHTS_TABLE} AS SELECT * FROM new_rows LIMIT 0"
-            )
-            listed = ", ".join(str(m) for m in months) or "NULL"
-            con.execute(f"DELETE FROM {FLIGHTS_TABLE} WHERE month IN ({listed})")
-            con.execute(f"INSERT INTO {FLIGHTS_TABLE} SELECT * FROM new_rows")
-            for name in DIMENSIONS:
+            if plan.rebuild:  # new code may have new columns: the table is made anew
+                con.execute(f"CREATE OR REPLACE TABLE {FLIGHTS_TABLE} AS SELECT * FROM new_rows")
+            else:
+                listed = ", ".join(str(m) for m in plan.months + plan.gone) or "NULL"
+                con.execute(f"DELETE FROM {FLIGHTS_TABLE} WHERE month IN ({listed})")
+                con.execute(f"INSERT INTO {FLIGHTS_TABLE} BY NAME SELECT * FROM new_rows")
+            for name in DIMENSIONS if plan.rebuild else plan.reload:
                 con.register(f"new_{name}", tables[name])
                 con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM new_{name}")
-            record = pd.DataFrame(
-                [(m, n, h) for m, (n, h) in hashes.items()],
-                columns=["month", "rows", "input_hash"],
-            )
-            con.register("new_hashes", record)
-            con.execute(f"CREATE OR REPLACE TABLE {MONTHS_TABLE} AS SELECT * FROM new_hashes")
+            records = {
+                MONTHS_TABLE: pd.DataFrame(
+                    [(m, n, h) for m, (n, h) in hashes.items()],
+                    columns=["month", "rows", "input_hash"],
+                ),
+                TABLES_TABLE: pd.DataFrame(list(tabled.items()), columns=["name", "input_hash"]),
+            }
+            for name, record in records.items():
+                con.register(f"new_{name}", record)
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM new_{name}")
             con.execute("CHECKPOINT")
 
 
@@ -156,23 +195,32 @@ def run_flights_etl(
     flights, flight_log = run_steps(tables["flights"], FLIGHT_STEPS)
     weather, weather_log = run_steps(tables["weather"], WEATHER_STEPS)
     checked_output(flights)
-    hashes = month_hashes(tables)
-    before = stored_hashes(database)
-    changed = [m for m, (_, h) in hashes.items() if before.get(m) != h]
-    gone = [m for m in before if m not in hashes]
-    if changed or gone:
+    hashes, tabled = month_hashes(tables), table_hashes(tables)
+    months_before, tables_before = stored_hashes(database)
+    changed = [m for m, (_, h) in hashes.items() if months_before.get(m) != h]
+    gone = [m for m in months_before if m not in hashes]
+    reload = [name for name, h in tabled.items() if tables_before.get(name) != h]
+    plan = _Plan(changed, gone, reload, rebuild=set(changed) == set(hashes))
+    if changed or gone or reload:
         rows = enrich(flights[flights["month"].isin(changed)], weather, tables["planes"])
         try:
-            _write(database, changed + gone, rows, tables, hashes)
+            _write(database, plan, rows, tables, hashes, tabled)
         except OSError as err:
             raise DsopsError(
                 f"cannot write {database}: {err.strerror or err}. Pass --out with a folder "
                 "you can write to; the earlier database was left as it was."
             ) from None
+        except duckdb.Error as err:
+            raise DsopsError(
+                f"DuckDB could not write {database} ({' '.join(str(err).split())}); the "
+                "earlier database was left as it was."
+            ) from None
     return FlightsEtlResult(
         database=database,
         months=[MonthRun(m, n, h, m in changed) for m, (n, h) in hashes.items()],
         matches=unmatched(flights, weather, tables["planes"]),
+        removed=gone,
+        reloaded=reload,
         steps={"flights": flight_log, "weather": weather_log},
     )
 

@@ -1,5 +1,5 @@
 """The enrichment of clean.py written in DuckDB SQL, over the same typed raw tables:
-the same columns, types and rows (tests/test_flights_sql.py holds them equal)."""
+the same columns, types and rows (tests/test_flights_clean.py holds them equal)."""
 
 import duckdb
 import pandas as pd

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from dsops.flights.columns import DTYPES, FILES, KEYS, ORIGINS, ROW_IDS
+from dsops.flights.columns import DTYPES, FILES, KEYS, LOCAL_TIME_ZONE, ORIGINS, ROW_IDS
 from dsops.flights.parse import invalid_hhmm
 from dsops.shared.errors import DataValidationError
 
@@ -20,7 +20,10 @@ DECIMAL = r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 
 # Check names, and the sentence each becomes in a message.
 HHMM, NYC, FAA_CODE, UTC_HOUR = "hhmm_clock_time", "nyc_origin", "faa_code", "utc_hour"
+ONE_YEAR, LOCAL_HOUR = "one_year", "local_hour"
 SENTENCES = {
+    ONE_YEAR: "years other than the first row's (the tables hold one year)",
+    LOCAL_HOUR: "time_hour, in New York time, is not the row's year, month, day and hour",
     HHMM: "values that are not clock times written hhmm (0000 to 2359, or 2400)",
     NYC: f"airport codes that are not one of New York's {', '.join(ORIGINS)}",
     FAA_CODE: "values that are not three-character airport codes",
@@ -33,6 +36,24 @@ SENTENCES = {
 _clock = pa.Check(lambda s: ~invalid_hhmm(s), name=HHMM)
 _origin = pa.Check(lambda s: s.isin(ORIGINS), name=NYC)
 _hour = pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$", name=UTC_HOUR)
+_year = pa.Check(lambda s: s == s.iloc[0], name=ONE_YEAR)
+
+
+def _local_hour_agrees(frame: pd.DataFrame) -> pd.Series:
+    """Whether time_hour (UTC) falls, in New York time, on the row's own year, month, day
+    and hour: the flights meet the weather on time_hour, while the ETL groups rows by
+    their local month, so the two must agree for a month's rows to be its own."""
+    utc = pd.to_datetime(frame["time_hour"], format="%Y-%m-%dT%H:%M:%SZ", errors="coerce", utc=True)
+    local = utc.dt.tz_convert(LOCAL_TIME_ZONE)
+    return (
+        (local.dt.year == frame["year"])
+        & (local.dt.month == frame["month"])
+        & (local.dt.day == frame["day"])
+        & (local.dt.hour == frame["hour"])
+    ).fillna(False)
+
+
+_local = pa.Check(_local_hour_agrees, name=LOCAL_HOUR)
 
 SCHEMAS = {
     "flights": pa.DataFrameSchema(
@@ -45,11 +66,18 @@ SCHEMAS = {
             "dest": pa.Column(str, pa.Check.str_matches(r"^[A-Z0-9]{3}$", name=FAA_CODE)),
             "distance": pa.Column(int, pa.Check.gt(0)),
             "time_hour": pa.Column(str, _hour),
+            "year": pa.Column(int, _year),
         },
+        checks=[_local],
         name="NYC flights",
     ),
     "weather": pa.DataFrameSchema(
-        {"origin": pa.Column(str, _origin), "time_hour": pa.Column(str, _hour)},
+        {
+            "origin": pa.Column(str, _origin),
+            "time_hour": pa.Column(str, _hour),
+            "year": pa.Column(int, _year),
+        },
+        checks=[_local],
         name="hourly weather",
     ),
     "planes": pa.DataFrameSchema({"tailnum": pa.Column(str, unique=True)}, name="planes"),
@@ -109,7 +137,17 @@ def _typed(path: Path, text: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFra
 
 def _explain(path: Path, schema: pa.DataFrameSchema, failures: pd.DataFrame) -> str:
     problems = []
-    for (column, check), cases in failures.groupby(["column", "check"], sort=False):
+    whole_rows = failures["schema_context"] == "DataFrameSchema"
+    for check, cases in failures[whole_rows].groupby("check", sort=False):
+        rows = sorted({int(i) for i in cases["index"].dropna()})
+        lines = ", ".join(str(row + 2) for row in rows[:MAX_EXAMPLES])
+        more = f" and {len(rows) - MAX_EXAMPLES} more" if len(rows) > MAX_EXAMPLES else ""
+        sentence = SENTENCES.get(str(check), f"the check {check} fails")
+        problems.append(
+            f"in {len(rows)} row{'s' if len(rows) != 1 else ''}, {sentence} "
+            f"(line{'s' if len(rows) != 1 else ''} {lines}{more})"
+        )
+    for (column, check), cases in failures[~whole_rows].groupby(["column", "check"], sort=False):
         name, _, arguments = str(check).partition("(")
         sentence = SENTENCES.get(name, f"values failing {check}").format(arguments.rstrip(")"))
         examples = cases.set_index("index")["failure_case"]

@@ -35,7 +35,7 @@ SCALE_NAME = "penguins-etl-scale"
 SCALE_ROWS = (1_000_000, 10_000_000)
 # The goals the ETL is held to at scale, against a bare Arrow read of the same file.
 GOALS = {"throughput_vs_pyarrow_at_least": 0.25, "peak_memory_vs_file_at_most": 2.0}
-YARDSTICK = "dsops.shared.benchmarks:pyarrow_csv_read"  # a process that imports only pyarrow
+YARDSTICK = "dsops.shared.yardsticks:pyarrow_csv_read"
 
 
 def etl_once(raw: str, out: str) -> None:

@@ -552,6 +552,11 @@ def write_outputs(clean: pd.DataFrame | pyarrow.Table, out_dir: Path) -> EtlResu
             ]
             for write in writes:
                 write.result()
+    except duckdb.Error as err:
+        raise DsopsError(
+            f"DuckDB could not write the outputs in {out_dir} ({' '.join(str(err).split())}); "
+            "earlier outputs were left as they were."
+        ) from None
     except OSError as err:
         where = err.filename or out_dir
         raise DsopsError(

@@ -109,21 +109,6 @@ def child_run(target: str, *args: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def pyarrow_csv_read(path: str) -> None:
-    """A yardstick: pyarrow.csv reads a CSV file (types inferred, every core). It lives
-    here, so its process imports nothing but pyarrow (and this light module)."""
-    import pyarrow.csv
-
-    pyarrow.csv.read_csv(path)
-
-
-def pandas_csv_read(path: str) -> None:
-    """A yardstick: pandas reads a CSV file with Arrow's parser."""
-    import pandas as pd
-
-    pd.read_csv(path, engine="pyarrow")
-
-
 def _call_and_report(target: str, *args: str) -> None:
     module, _, function = target.partition(":")
     run = getattr(importlib.import_module(module), function)
