@@ -180,3 +180,28 @@ def run_solution(monkeypatch) -> Callable[[str, str], dict]:
     from sitebuild.project import load_project
 
     return solution_runner(load_project(), monkeypatch.chdir)
+
+
+@pytest.fixture
+def few_flights():
+    """Three flights by hand: a departed one, a cancelled one, and one leaving at 2400."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "flight_id": [1, 2, 3],
+            "year": [2013, 2013, 2013],
+            "month": [1, 1, 1],
+            "day": [1, 1, 31],
+            "dep_time": pd.array([517, None, 2400], dtype="Int64"),
+            "sched_dep_time": pd.array([515, 600, 2359], dtype="Int64"),
+            "arr_time": pd.array([830, None, 105], dtype="Int64"),
+            "sched_arr_time": pd.array([819, 800, 100], dtype="Int64"),
+            "tailnum": pd.array(["N14228", None, "N0000X"], dtype="str"),
+            "origin": pd.array(["EWR", "LGA", "JFK"], dtype="str"),
+            "time_hour": pd.array(
+                ["2013-01-01T10:00:00Z", "2013-01-01T11:00:00Z", "2013-02-01T04:00:00Z"],
+                dtype="str",
+            ),
+        }
+    )

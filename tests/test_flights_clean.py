@@ -16,40 +16,19 @@ def tables() -> dict[str, pd.DataFrame]:
     return read_tables(paths.RAW_FLIGHTS_DIR)
 
 
-def few_flights() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "flight_id": [1, 2, 3],
-            "year": [2013, 2013, 2013],
-            "month": [1, 1, 1],
-            "day": [1, 1, 31],
-            "dep_time": pd.array([517, None, 2400], dtype="Int64"),
-            "sched_dep_time": pd.array([515, 600, 2359], dtype="Int64"),
-            "arr_time": pd.array([830, None, 105], dtype="Int64"),
-            "sched_arr_time": pd.array([819, 800, 100], dtype="Int64"),
-            "tailnum": pd.array(["N14228", None, "N0000X"], dtype="str"),
-            "origin": pd.array(["EWR", "LGA", "JFK"], dtype="str"),
-            "time_hour": pd.array(
-                ["2013-01-01T10:00:00Z", "2013-01-01T11:00:00Z", "2013-02-01T04:00:00Z"],
-                dtype="str",
-            ),
-        }
-    )
-
-
-def test_clock_times_gain_minutes_after_midnight():
-    minutes = clean.add_minutes_after_midnight(few_flights())
+def test_clock_times_gain_minutes_after_midnight(few_flights):
+    minutes = clean.add_minutes_after_midnight(few_flights)
     assert minutes["dep_minutes"].tolist() == [317, pd.NA, 1440]
     assert minutes["sched_dep_minutes"].tolist() == [315, 360, 1439]
 
 
-def test_a_flight_without_a_departure_is_cancelled():
-    assert clean.flag_cancelled(few_flights())["cancelled"].tolist() == [False, True, False]
+def test_a_flight_without_a_departure_is_cancelled(few_flights):
+    assert clean.flag_cancelled(few_flights)["cancelled"].tolist() == [False, True, False]
 
 
-def test_the_scheduled_departure_is_local_wall_clock_time():
+def test_the_scheduled_departure_is_local_wall_clock_time(few_flights):
     steps = [clean.add_minutes_after_midnight, clean.add_scheduled_departure]
-    frame, _ = run_steps(few_flights(), steps)
+    frame, _ = run_steps(few_flights, steps)
     assert frame["scheduled_departure"].tolist() == [
         pd.Timestamp("2013-01-01 05:15"),
         pd.Timestamp("2013-01-01 06:00"),
@@ -57,8 +36,8 @@ def test_the_scheduled_departure_is_local_wall_clock_time():
     ]
 
 
-def test_time_hour_is_a_utc_timestamp():
-    parsed = clean.parse_time_hour(few_flights())["time_hour"]
+def test_time_hour_is_a_utc_timestamp(few_flights):
+    parsed = clean.parse_time_hour(few_flights)["time_hour"]
     assert str(parsed.dtype) == "datetime64[us, UTC]"
     assert parsed[0] == pd.Timestamp("2013-01-01 10:00", tz="UTC")
 

@@ -11,28 +11,8 @@ from dsops.shared import paths
 from dsops.shared.pipeline import run_steps
 
 
-def few_flights() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "flight_id": [1, 2, 3],
-            "year": [2013, 2013, 2013],
-            "month": [1, 1, 1],
-            "day": [1, 1, 31],
-            "dep_time": pd.array([517, None, 2400], dtype="Int64"),
-            "sched_dep_time": pd.array([515, 600, 2359], dtype="Int64"),
-            "arr_time": pd.array([830, None, 105], dtype="Int64"),
-            "sched_arr_time": pd.array([819, 800, 100], dtype="Int64"),
-            "origin": pd.array(["EWR", "LGA", "JFK"], dtype="str"),
-            "time_hour": pd.array(
-                ["2013-01-01T10:00:00Z", "2013-01-01T11:00:00Z", "2013-02-01T04:00:00Z"],
-                dtype="str",
-            ),
-        }
-    )
-
-
-def cleaned() -> pd.DataFrame:
-    return run_steps(few_flights(), clean.FLIGHT_STEPS)[0]
+def cleaned(flights: pd.DataFrame) -> pd.DataFrame:
+    return run_steps(flights, clean.FLIGHT_STEPS)[0]
 
 
 def failures(frame: pd.DataFrame) -> pd.DataFrame:
@@ -41,8 +21,8 @@ def failures(frame: pd.DataFrame) -> pd.DataFrame:
     return caught.value.failure_cases
 
 
-def test_cleaned_flights_pass_the_output_check():
-    frame = cleaned()
+def test_cleaned_flights_pass_the_output_check(few_flights):
+    frame = cleaned(few_flights)
     pd.testing.assert_frame_equal(clean.CLEAN_FLIGHTS_SCHEMA.validate(frame, lazy=True), frame)
 
 
@@ -52,27 +32,27 @@ def test_the_real_cleaned_flights_pass_the_output_check():
     assert len(clean.CLEAN_FLIGHTS_SCHEMA.validate(frame, lazy=True)) == 336_776
 
 
-def test_clock_times_copied_as_minutes_fail_the_day_range():
-    frame = cleaned()
+def test_clock_times_copied_as_minutes_fail_the_day_range(few_flights):
+    frame = cleaned(few_flights)
     cases = failures(frame.assign(dep_minutes=frame["dep_time"]))
     assert cases["column"].tolist() == ["dep_minutes"]
     assert cases["failure_case"].tolist() == [2400]
 
 
-def test_cancelled_must_match_a_missing_departure():
-    frame = cleaned()
+def test_cancelled_must_match_a_missing_departure(few_flights):
+    frame = cleaned(few_flights)
     cases = failures(frame.assign(cancelled=[False, False, True]))
     assert set(cases["index"]) == {1, 2}
     assert set(cases["schema_context"]) == {"DataFrameSchema"}
 
 
-def test_a_missing_output_column_is_named():
-    cases = failures(cleaned().drop(columns="scheduled_departure"))
+def test_a_missing_output_column_is_named(few_flights):
+    cases = failures(cleaned(few_flights).drop(columns="scheduled_departure"))
     assert cases["failure_case"].tolist() == ["scheduled_departure"]
 
 
-def test_failed_checks_gives_one_row_per_check_and_column():
-    frame = cleaned()
+def test_failed_checks_gives_one_row_per_check_and_column(few_flights):
+    frame = cleaned(few_flights)
     broken = frame.assign(
         dep_minutes=frame["dep_time"], arr_minutes=frame["arr_time"], cancelled=False
     )
@@ -82,8 +62,8 @@ def test_failed_checks_gives_one_row_per_check_and_column():
     assert list(summary.columns) == ["check", "column", "rows", "examples"]
 
 
-def test_failed_checks_summarises_the_input_schema_too():
-    frame = few_flights().assign(
+def test_failed_checks_summarises_the_input_schema_too(few_flights):
+    frame = few_flights.assign(
         dep_time=pd.array([2561, None, 2400], dtype="Int64"),
         origin=pd.array(["EWR", "XYZ", "ABC"], dtype="str"),
     )

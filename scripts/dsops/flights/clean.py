@@ -5,7 +5,7 @@ with the weather at its origin and hour and with its aircraft."""
 import pandas as pd
 import pandera.pandas as pa
 
-from dsops.flights.columns import CLOCK_COLUMNS, PLANE_COLUMNS, WEATHER_COLUMNS
+from dsops.flights.columns import CLOCK_COLUMNS, DTYPES, PLANE_COLUMNS, WEATHER_COLUMNS
 from dsops.flights.parse import MINUTES_PER_DAY, hhmm_to_minutes, local_timestamps
 
 MINUTE_COLUMNS = {column: column.replace("_time", "_minutes") for column in CLOCK_COLUMNS}
@@ -132,38 +132,16 @@ def unmatched(flights: pd.DataFrame, weather: pd.DataFrame, planes: pd.DataFrame
     }
 
 
-# The enriched table's columns and their declared types (pandas and SQL agree on these).
+# The enriched table's columns and their declared types (pandas and SQL agree on these):
+# the flights as read, time_hour parsed, then what the steps and the joins add.
 ENRICHED_DTYPES = {
     "flight_id": "int64",
-    "year": "int64",
-    "month": "int64",
-    "day": "int64",
-    "dep_time": "Int64",
-    "sched_dep_time": "Int64",
-    "dep_delay": "Int64",
-    "arr_time": "Int64",
-    "sched_arr_time": "Int64",
-    "arr_delay": "Int64",
-    "carrier": "str",
-    "flight": "int64",
-    "tailnum": "str",
-    "origin": "str",
-    "dest": "str",
-    "air_time": "Int64",
-    "distance": "int64",
-    "hour": "int64",
-    "minute": "int64",
+    **DTYPES["flights"],
     "time_hour": "datetime64[us, UTC]",
-    "dep_minutes": "Int64",
-    "sched_dep_minutes": "Int64",
-    "arr_minutes": "Int64",
-    "sched_arr_minutes": "Int64",
+    **dict.fromkeys(MINUTE_COLUMNS.values(), "Int64"),
     "cancelled": "bool",
     "scheduled_departure": "datetime64[us]",
-    "temp": "float64",
-    "wind_speed": "float64",
-    "precip": "float64",
-    "visib": "float64",
+    **dict.fromkeys(WEATHER_COLUMNS, "float64"),
     "plane_year": "Int64",
     "manufacturer": "str",
     "seats": "Int64",
