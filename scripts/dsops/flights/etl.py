@@ -177,7 +177,7 @@ def checked_output(flights: pd.DataFrame) -> pd.DataFrame:
     """The cleaned flights, checked against the output schema before anything is
     written: a failure here is a bug in a cleaning step, not in the data."""
     try:
-        return CLEAN_FLIGHTS_SCHEMA.validate(flights, lazy=True)
+        return CLEAN_FLIGHTS_SCHEMA.validate(flights, lazy=True, inplace=True)  # no copy
     except pa.errors.SchemaErrors as err:
         found = failed_checks(err.failure_cases).to_dict(orient="records")
         raise DsopsError(

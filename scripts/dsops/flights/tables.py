@@ -6,6 +6,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -43,9 +44,12 @@ def _local_hour_agrees(frame: pd.DataFrame) -> pd.Series:
     """Whether time_hour (UTC) falls, in New York time, on the row's own year, month, day
     and hour: the flights meet the weather on time_hour, while the ETL groups rows by
     their local month, so the two must agree for a month's rows to be its own."""
-    utc = pd.to_datetime(frame["time_hour"], format="%Y-%m-%dT%H:%M:%SZ", errors="coerce", utc=True)
-    local = utc.dt.tz_convert(LOCAL_TIME_ZONE)
-    return (
+    codes, hours = pd.factorize(frame["time_hour"])  # a year has 8,760 distinct hours
+    if len(hours) == 0:  # every time_hour missing: the column's own check names them
+        return pd.Series(False, index=frame.index)
+    utc = pd.to_datetime(pd.Series(hours), format="%Y-%m-%dT%H:%M:%SZ", errors="coerce", utc=True)
+    local = utc.dt.tz_convert(LOCAL_TIME_ZONE).take(np.maximum(codes, 0)).set_axis(frame.index)
+    return (codes >= 0) & (
         (local.dt.year == frame["year"])
         & (local.dt.month == frame["month"])
         & (local.dt.day == frame["day"])
@@ -189,7 +193,7 @@ def read_table(name: str, raw_dir: Path) -> pd.DataFrame:
     frame = _typed(path, text, dtypes)
     schema = SCHEMAS[name]
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as err:
         raise DataValidationError(_explain(path, schema, err.failure_cases)) from None
     if name in ROW_IDS:  # each row's line in the file, as a key and a stable order

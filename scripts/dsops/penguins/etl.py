@@ -316,7 +316,7 @@ def explain_failures(path: Path, failures: pd.DataFrame, duplicate: str | None =
 
 def _block_failures(block: pd.DataFrame) -> pd.DataFrame | None:
     try:
-        BLOCK_SCHEMA.validate(block, lazy=True)
+        BLOCK_SCHEMA.validate(block, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as err:
         return err.failure_cases
     return None
@@ -398,7 +398,7 @@ def clean_block(block: pd.DataFrame) -> pd.DataFrame:
 
 def _validated_clean(block: pd.DataFrame) -> pd.DataFrame:
     try:
-        return CLEAN_BLOCK_SCHEMA.validate(block, lazy=True)
+        return CLEAN_BLOCK_SCHEMA.validate(block, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as err:  # the raw schema should have caught it first
         cases = err.failure_cases[["column", "check", "failure_case"]].head(MAX_EXAMPLES)
         raise DataValidationError(
