@@ -2,7 +2,6 @@
 input that gets one message naming file, column and lines with nothing touched."""
 
 import shutil
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,9 +11,8 @@ import pytest
 
 from dsops.cli import app
 from dsops.flights.etl import run_flights_etl
+from dsops.flights.samples import read_flight_lines, write_flight_lines
 from dsops.shared import paths
-
-FLIGHTS_CSV = "flights.csv"
 
 
 @pytest.fixture
@@ -35,12 +33,11 @@ def edit_flights(raw: Path, edit: Callable[[list[list[str]]], None]) -> None:
     """Rewrite flights.csv inside the zip after `edit` changed its rows (row 0 is the
     header, row n is line n + 1)."""
     archive = raw / "flights.csv.zip"
-    with zipfile.ZipFile(archive) as zipped:
-        rows = [line.split(",") for line in zipped.read(FLIGHTS_CSV).decode().splitlines()]
+    header, lines = read_flight_lines(archive)
+    rows = [line.decode().split(",") for line in [header, *lines]]
     edit(rows)
-    text = "\n".join(",".join(row) for row in rows) + "\n"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zipped:
-        zipped.writestr(FLIGHTS_CSV, text)
+    encoded = [",".join(row).encode() for row in rows]
+    write_flight_lines(archive, encoded[0], encoded[1:])
 
 
 def set_cell(line: int, column: str, value: str) -> Callable[[list[list[str]]], None]:

@@ -11,14 +11,14 @@ import pandas as pd
 import pyarrow
 import pyarrow.compute as pc
 
-from dsops.flights.columns import FILES
+from dsops.flights.columns import FILES, FLIGHTS_CSV
 from dsops.flights.etl import run_flights_etl
+from dsops.flights.samples import read_flight_lines
 from dsops.shared import benchmarks, paths
 
 NAME = "flights-etl"
 SCALES = (1, 10, 30)
 GOALS = {"throughput_vs_bare_read_at_least": 0.5, "peak_memory_vs_in_memory_at_most": 3.0}
-FLIGHTS_CSV = "flights.csv"
 YARDSTICK = "dsops.shared.yardsticks:pandas_csv_read"
 
 
@@ -34,9 +34,8 @@ def synthetic_raw(scale: int, target: Path, seed: int = paths.SEED) -> Path:
     if scale == 1:
         shutil.copyfile(source, target / FILES["flights"])
         return target
-    with zipfile.ZipFile(source) as archive:
-        header, _, body = archive.read(FLIGHTS_CSV).partition(b"\n")
-    lines = pyarrow.array(body.decode().splitlines(), pyarrow.large_string())
+    header, body = read_flight_lines(source)
+    lines = pyarrow.array([line.decode() for line in body], pyarrow.large_string())
     rng = np.random.default_rng(seed)
     drawn = lines.take(np.sort(rng.integers(0, len(lines), size=len(lines) * scale)))
     newline = pyarrow.array([""], pyarrow.large_string()).take(np.zeros(len(drawn), np.int64))

@@ -9,6 +9,7 @@ FILES = {
     "airports": "airports.csv",
     "airlines": "airlines.csv",
 }
+FLIGHTS_CSV = "flights.csv"  # the one file inside flights.csv.zip
 KEYS = {
     "flights": ["flight_id"],  # no natural key: the row's number in the file
     "weather": ["origin", "time_hour"],

@@ -223,28 +223,3 @@ def run_flights_etl(
         reloaded=reload,
         steps={"flights": flight_log, "weather": weather_log},
     )
-
-
-MATCH_SQL = f"""
-SELECT
-    count(*) AS flights,
-    count(*) FILTER (WHERE NOT EXISTS (
-        SELECT 1 FROM weather AS w
-        WHERE w.origin = f.origin
-          AND strptime(w.time_hour, '%Y-%m-%dT%H:%M:%SZ')::TIMESTAMPTZ = f.time_hour
-    )) AS no_weather,
-    count(*) FILTER (WHERE f.tailnum IS NULL) AS no_tailnum,
-    count(*) FILTER (
-        WHERE f.tailnum IS NOT NULL AND f.tailnum NOT IN (SELECT tailnum FROM planes)
-    ) AS tailnum_not_in_planes
-FROM {FLIGHTS_TABLE} AS f
-"""
-
-
-def match_report(database: Path = paths.FLIGHTS_DUCKDB) -> dict[str, int]:
-    """In a loaded database: flights, and how many found no weather or no aircraft."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        con.execute("SET TimeZone = 'UTC'")
-        row = con.execute(MATCH_SQL).fetchone()
-        names = [d[0] for d in con.description]
-    return dict(zip(names, (int(v) for v in row), strict=True))

@@ -7,20 +7,18 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from dsops.flights.columns import FILES
+from dsops.flights.columns import FILES, FLIGHTS_CSV
 from dsops.shared import paths
 
-FLIGHTS_CSV = "flights.csv"
 
-
-def _read_lines(archive: Path) -> tuple[bytes, list[bytes]]:
+def read_flight_lines(archive: Path) -> tuple[bytes, list[bytes]]:
     """The flights CSV's header and data lines, as bytes."""
     with zipfile.ZipFile(archive) as zipped:
         header, _, body = zipped.read(FLIGHTS_CSV).partition(b"\n")
     return header, body.splitlines()
 
 
-def _write_lines(archive: Path, header: bytes, lines: list[bytes]) -> None:
+def write_flight_lines(archive: Path, header: bytes, lines: list[bytes]) -> None:
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zipped:
         zipped.writestr(FLIGHTS_CSV, b"\n".join([header, *lines]) + b"\n")
 
@@ -41,10 +39,10 @@ def copy_raw(
         shutil.copyfile(raw_dir / file, target / file)
     if months is not None:
         keep = {str(m).encode() for m in months}
-        header, lines = _read_lines(target / FILES["flights"])
+        header, lines = read_flight_lines(target / FILES["flights"])
         at = header.split(b",").index(b"month")
         kept = [line for line in lines if _field(line, at) in keep]
-        _write_lines(target / FILES["flights"], header, kept)
+        write_flight_lines(target / FILES["flights"], header, kept)
     return target
 
 
@@ -54,12 +52,12 @@ def change_flight(raw_dir: Path, month: int, column: str, value: str) -> int:
     archive = raw_dir / FILES["flights"]
     if archive.resolve().is_relative_to(paths.RAW_DIR.resolve()):
         raise ValueError(f"{archive}: data/raw is never written; change a copy (copy_raw)")
-    header, lines = _read_lines(archive)
+    header, lines = read_flight_lines(archive)
     names = header.decode().split(",")
     at = names.index("month")
     index = next(i for i, x in enumerate(lines) if _field(x, at) == str(month).encode())
     fields = lines[index].decode().split(",")
     fields[names.index(column)] = value
     lines[index] = ",".join(fields).encode()
-    _write_lines(archive, header, lines)
+    write_flight_lines(archive, header, lines)
     return index + 2  # line 1 is the header
