@@ -100,3 +100,12 @@ def test_a_child_run_does_not_count_the_parents_memory():
     figures = benchmarks.child_run("json:loads", "[1]")
     assert figures["peak_bytes"] < 300e6, figures
     del ballast
+
+
+def test_a_warm_up_touches_memory_in_its_own_process():
+    """The warm-up really writes to the memory it is given, and the figures returned are
+    the measured call's, not the warm-up's."""
+    warmed = benchmarks._run_child("dsops.shared.benchmarks:touch_memory", "400000000")
+    assert warmed["peak_bytes"] > 400e6, warmed
+    figures = benchmarks.child_run("json:loads", "[1]", warm_bytes=400_000_000)
+    assert figures["peak_bytes"] < 300e6, figures

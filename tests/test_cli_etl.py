@@ -204,6 +204,17 @@ def edited(raw_table, write_csv, changes: dict[tuple[int, str], str], name="bad.
             f"and at most 18 digits (line 5: '{'1' * 19}')",
         ),
         (
+            # Arabic-Indic digits: Python reads them as digits, no parser here converts them
+            {(3, MASS): "\u0663\u0664\u0665\u0660"},
+            "column 'Body Mass (g)' has values that are not a number "
+            "(line 5: '\u0663\u0664\u0665\u0660')",
+        ),
+        (
+            {(3, MASS): "NA", (4, MASS): "9000"},  # a missing value is allowed; 9 kg is not
+            "column 'Body Mass (g)' has values outside the plausible range 2000.0 to 7000.0 "
+            "(line 6: '9000')",
+        ),
+        (
             {(3, "Date Egg"): "2007-02-30"},  # no such day: never rolled over to March
             "column 'Date Egg' has values that are not a date written YYYY-MM-DD "
             "(line 5: '2007-02-30')",

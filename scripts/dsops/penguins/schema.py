@@ -8,7 +8,9 @@ must look like numbers and ISO dates before anything converts them (so `nan`, `i
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
@@ -24,9 +26,11 @@ from dsops.penguins.columns import (
     STUDY_YEARS,
 )
 
-DECIMAL = r"^-?\d+(?:\.\d+)?$"  # as the export writes numbers: no exponent, no words
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-WHOLE = r"^[1-9]\d{0,17}$"  # at least 1, and small enough for a 64-bit integer
+# ASCII digits only: Python's \d also matches other scripts' digits (`٣`), which no
+# parser here converts.
+DECIMAL = r"^-?[0-9]+(?:\.[0-9]+)?$"  # as the export writes numbers: no exponent, no words
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+WHOLE = r"^[1-9][0-9]{0,17}$"  # at least 1, and small enough for a 64-bit integer
 
 # Check names, turned into sentences by the ETL's error messages.
 IS_NUMBER, IS_WHOLE, IS_DATE = "decimal_number", "whole_number", "iso_date"
@@ -75,23 +79,43 @@ def _per_row(values: pyarrow.Array, indices: pyarrow.Array) -> pyarrow.Array:
     return values.take(indices)
 
 
-def _mask(result: pyarrow.Array, like: pd.Series) -> pd.Series:
-    """An Arrow boolean result as a pandas mask (a missing value counts as False)."""
-    return pd.Series(pc.fill_null(result, False).to_numpy(zero_copy_only=False), index=like.index)
+def _mask(result: pyarrow.Array, like: pd.Series, missing: bool = False) -> pd.Series:
+    """An Arrow boolean result as a pandas mask; a missing result counts as `missing`."""
+    return pd.Series(pc.fill_null(result, missing).to_numpy(zero_copy_only=False), index=like.index)
+
+
+def _judged(text: pd.Series, judge: Callable[[pd.Series], np.ndarray]) -> pd.Series:
+    """A check's verdict for each row, from `judge`'s verdict on each distinct value.
+    A missing value passes: whether a column may have one is its `nullable` setting, so
+    the checks below run with `ignore_na=False` and pandera need not copy the column
+    without its missing values first."""
+    distinct, indices = _distinct(text)
+    verdict = pyarrow.array(np.asarray(judge(distinct), dtype=bool))
+    return _mask(_per_row(verdict, indices), text, missing=True)
+
+
+def _decimal_values(distinct: pd.Series) -> np.ndarray:
+    """Distinct texts written as decimal numbers, as float64; NaN for any other text."""
+    written = distinct.where(distinct.str.fullmatch(DECIMAL).fillna(False).astype(bool))
+    return pd.to_numeric(written).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _date_values(distinct: pd.Series) -> pd.DatetimeIndex:
+    """Distinct texts written as real YYYY-MM-DD dates, as dates; NaT for any other text
+    (parsed strictly: 2007-02-30 is no date, never March 2nd)."""
+    written = distinct.where(distinct.str.fullmatch(ISO_DATE).fillna(False).astype(bool))
+    return pd.DatetimeIndex(pd.to_datetime(written, format="%Y-%m-%d", errors="coerce"))
 
 
 def matches(text: pd.Series, pattern: str) -> pd.Series:
-    """Whether each value is written as `pattern` (anchored) says."""
-    distinct, indices = _distinct(text)
-    found = pyarrow.array(distinct.str.fullmatch(pattern).to_numpy(dtype=bool))
-    return _mask(_per_row(found, indices), text)
+    """Whether each value is written as `pattern` (anchored) says; missing values pass."""
+    return _judged(text, lambda distinct: distinct.str.fullmatch(pattern).to_numpy(dtype=bool))
 
 
 def numbers(text: pd.Series) -> pyarrow.Array:
     """The values written as decimal numbers, as float64; everything else missing."""
     distinct, indices = _distinct(text)
-    written = distinct.where(distinct.str.fullmatch(DECIMAL).fillna(False).astype(bool))
-    value = pyarrow.array(pd.to_numeric(written), type=pyarrow.float64(), from_pandas=True)
+    value = pyarrow.array(_decimal_values(distinct), type=pyarrow.float64(), from_pandas=True)
     return _per_row(value, indices)
 
 
@@ -104,28 +128,31 @@ def whole_numbers(text: pd.Series) -> pyarrow.Array:
 
 
 def dates(text: pd.Series) -> pyarrow.Array:
-    """The values written as real YYYY-MM-DD dates, as dates; everything else missing
-    (parsed strictly: 2007-02-30 is no date, never March 2nd)."""
+    """The values written as real YYYY-MM-DD dates (see _date_values); everything else
+    missing."""
     distinct, indices = _distinct(text)
-    written = distinct.where(distinct.str.fullmatch(ISO_DATE).fillna(False).astype(bool))
-    parsed = pd.to_datetime(written, format="%Y-%m-%d", errors="coerce")
+    parsed = _date_values(distinct)
     return _per_row(pyarrow.array(parsed, type=pyarrow.timestamp("ns"), from_pandas=True), indices)
+
+
+def _value_check(judge: Callable[[pd.Series], pd.Series], name: str) -> pa.Check:
+    """A check that judges each distinct text once (see _judged)."""
+    return pa.Check(lambda text: _judged(text, judge), name=name, ignore_na=False)
 
 
 def _measurement(name: str) -> pa.Column:
     low, high = RANGES[name]
 
-    def _plausible(text: pd.Series) -> pd.Series:
+    def _plausible(distinct: pd.Series) -> np.ndarray:
         # judged only where the text is a number: other text fails the check above
-        value = numbers(text)
-        inside = pc.and_(pc.greater_equal(value, low), pc.less_equal(value, high))
-        return _mask(pc.or_(pc.fill_null(inside, False), pc.is_null(value)), text)
+        value = _decimal_values(distinct)
+        return np.isnan(value) | ((value >= low) & (value <= high))
 
     return pa.Column(
         str,
         [
-            pa.Check(lambda s: matches(s, DECIMAL), name=IS_NUMBER),
-            pa.Check(_plausible, name=f"{IN_RANGE}({low}, {high})"),
+            _value_check(lambda d: d.str.fullmatch(DECIMAL).to_numpy(dtype=bool), IS_NUMBER),
+            _value_check(_plausible, f"{IN_RANGE}({low}, {high})"),
         ],
         nullable=True,
     )
@@ -134,19 +161,22 @@ def _measurement(name: str) -> pa.Column:
 def _egg_date() -> pa.Column:
     first, last = STUDY_YEARS
 
-    def _in_study(text: pd.Series) -> pd.Series:
-        when = dates(text)
-        year = pc.year(when)
-        inside = pc.and_(pc.greater_equal(year, first), pc.less_equal(year, last))
-        return _mask(pc.or_(pc.fill_null(inside, False), pc.is_null(when)), text)
+    def _in_study(distinct: pd.Series) -> np.ndarray:
+        when = _date_values(distinct)
+        return when.isna() | ((when.year >= first) & (when.year <= last))
 
     return pa.Column(
         str,
         [
-            pa.Check(lambda s: _mask(pc.is_valid(dates(s)), s), name=IS_DATE),
-            pa.Check(_in_study, name=f"{IN_STUDY}({first}, {last})"),
+            _value_check(lambda d: _date_values(d).notna(), IS_DATE),
+            _value_check(_in_study, f"{IN_STUDY}({first}, {last})"),
         ],
     )
+
+
+def _is_whole(text: pd.Series) -> pd.Series:
+    # row by row (see whole_numbers); a missing value passes, as in _judged
+    return _mask(pc.or_(pc.is_valid(whole_numbers(text)), pc.is_null(arrow_text(text))), text)
 
 
 def _text(nullable: bool = True) -> pa.Column:
@@ -158,9 +188,7 @@ RAW_KEY = ["Species", "Sample Number"]  # one row per bird
 RAW_SCHEMA = pa.DataFrameSchema(
     {
         "studyName": _text(nullable=False),
-        "Sample Number": pa.Column(
-            str, pa.Check(lambda s: _mask(pc.is_valid(whole_numbers(s)), s), name=IS_WHOLE)
-        ),
+        "Sample Number": pa.Column(str, pa.Check(_is_whole, name=IS_WHOLE, ignore_na=False)),
         "Species": pa.Column(str, pa.Check.isin(list(SPECIES))),
         "Region": _text(),
         "Island": pa.Column(str, pa.Check.isin(ISLANDS)),
