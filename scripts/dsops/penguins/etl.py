@@ -43,6 +43,7 @@ from dsops.penguins.schema import (
     RAW_SCHEMA,
     arrow_text,
     dates,
+    forget_encodings,
     numbers,
     whole_numbers,
 )
@@ -464,7 +465,9 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
             cleaned.clear()  # nothing will be written
         elif not failures and block.clean is not None:
             cleaned.append(block.clean)
+    forget_encodings()  # the last blocks' text is not needed any more
     every_key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
+    keys.clear()
     if len(every_key) == 0:
         raise DataValidationError(f"{path}: the file has a header but no data rows.")
     order = key_order(every_key)

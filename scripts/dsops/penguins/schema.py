@@ -75,6 +75,12 @@ def _distinct(text: pd.Series) -> tuple[pd.Series, pyarrow.Array]:
     return distinct, encoded.indices
 
 
+def forget_encodings() -> None:
+    """Let go of every cached encoding (and the text it holds), once a file is done."""
+    with _ENCODED_LOCK:
+        _ENCODED.clear()
+
+
 def _per_row(values: pyarrow.Array, indices: pyarrow.Array) -> pyarrow.Array:
     return values.take(indices)
 
