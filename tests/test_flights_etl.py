@@ -148,6 +148,12 @@ BAD_INPUT = {
         "(line 12: 'late'). Fix the file or restore it with `git checkout -- "
         "{raw}/flights.csv.zip`.",
     ),
+    "digits of another script": (  # Python's \d matches them; nothing here converts them
+        lambda raw: edit_flights(raw, set_cell(12, "arr_delay", "\u0661\u0662")),
+        "{raw}/flights.csv.zip: column 'arr_delay' has values that are not whole numbers "
+        "(line 12: '\u0661\u0662'). Fix the file or restore it with `git checkout -- "
+        "{raw}/flights.csv.zip`.",
+    ),
     "unknown airport code": (
         lambda raw: edit_flights(raw, set_cell(10, "origin", "XYZ")),
         "{raw}/flights.csv.zip failed validation against the NYC flights schema:\n"

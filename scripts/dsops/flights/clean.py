@@ -5,7 +5,13 @@ with the weather at its origin and hour and with its aircraft."""
 import pandas as pd
 import pandera.pandas as pa
 
-from dsops.flights.columns import CLOCK_COLUMNS, DTYPES, PLANE_COLUMNS, WEATHER_COLUMNS
+from dsops.flights.columns import (
+    CLOCK_COLUMNS,
+    DTYPES,
+    PLANE_COLUMNS,
+    UTC_HOUR_FORMAT,
+    WEATHER_COLUMNS,
+)
 from dsops.flights.parse import MINUTES_PER_DAY, hhmm_to_minutes, local_timestamps
 
 MINUTE_COLUMNS = {column: column.replace("_time", "_minutes") for column in CLOCK_COLUMNS}
@@ -37,9 +43,9 @@ def parse_time_hour(frame: pd.DataFrame) -> pd.DataFrame:
     """`time_hour` (text such as 2013-01-01T10:00:00Z) as a UTC timestamp: the key on
     which flights meet the weather, free of daylight saving's repeated local hour."""
     return frame.assign(
-        time_hour=pd.to_datetime(
-            frame["time_hour"], format="%Y-%m-%dT%H:%M:%SZ", utc=True
-        ).dt.as_unit("us")
+        time_hour=pd.to_datetime(frame["time_hour"], format=UTC_HOUR_FORMAT, utc=True).dt.as_unit(
+            "us"
+        )
     )
 
 

@@ -89,6 +89,10 @@ DTYPES = {
 CLOCK_COLUMNS = ["dep_time", "sched_dep_time", "arr_time", "sched_arr_time"]
 ORIGINS = ["EWR", "JFK", "LGA"]  # New York City's three airports, the weather's stations
 LOCAL_TIME_ZONE = "America/New_York"
+# time_hour is written as text in UTC (2013-01-01T10:00:00Z) in both flights and weather;
+# the strptime format, and the DuckDB expression that reads it as a TIMESTAMPTZ.
+UTC_HOUR_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+UTC_HOUR_SQL = f"strptime(time_hour, '{UTC_HOUR_FORMAT}')::TIMESTAMPTZ"
 # Weather and aircraft columns the enriched flights table carries.
 WEATHER_COLUMNS = ["temp", "wind_speed", "precip", "visib"]
 PLANE_COLUMNS = {"year": "plane_year", "manufacturer": "manufacturer", "seats": "seats"}

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from dsops.flights.columns import LOCAL_TIME_ZONE
+from dsops.flights.columns import LOCAL_TIME_ZONE, UTC_HOUR_SQL
 from dsops.flights.parse import MINUTES_PER_DAY, hhmm_to_minutes
 from dsops.shared import paths
 from dsops.shared.errors import MissingArtifactError
@@ -24,7 +24,7 @@ from dsops.shared.errors import MissingArtifactError
 YEAR = 2013
 # weather.time_hour is stored as text (2013-01-01T06:00:00Z); flights.time_hour is a
 # TIMESTAMPTZ. This turns the former into the latter.
-WEATHER_HOUR = "strptime(time_hour, '%Y-%m-%dT%H:%M:%SZ')::TIMESTAMPTZ"
+WEATHER_HOUR = UTC_HOUR_SQL
 # Local wall-clock hour minus UTC hour, in hours: -5 in winter, -4 in summer.
 UTC_OFFSET = "(epoch(make_timestamp(year, month, day, hour, 0, 0)) - epoch({hour})) / 3600"
 

@@ -5,8 +5,9 @@ import duckdb
 import pandas as pd
 
 from dsops.flights.clean import ENRICHED_DTYPES
+from dsops.flights.columns import UTC_HOUR_SQL
 
-ENRICH_SQL = """
+ENRICH_SQL = f"""
 WITH typed AS (
     SELECT
         *,
@@ -15,7 +16,7 @@ WITH typed AS (
         arr_time // 100 * 60 + arr_time % 100 AS arr_minutes,
         sched_arr_time // 100 * 60 + sched_arr_time % 100 AS sched_arr_minutes,
         dep_time IS NULL AS cancelled,
-        strptime(time_hour, '%Y-%m-%dT%H:%M:%SZ')::TIMESTAMPTZ AS hour_utc
+        {UTC_HOUR_SQL} AS hour_utc
     FROM flights
 ), flights_clean AS (
     SELECT
@@ -25,7 +26,7 @@ WITH typed AS (
             + to_minutes(sched_dep_minutes::BIGINT) AS scheduled_departure
     FROM typed
 ), weather_clean AS (
-    SELECT origin, strptime(time_hour, '%Y-%m-%dT%H:%M:%SZ')::TIMESTAMPTZ AS time_hour,
+    SELECT origin, {UTC_HOUR_SQL} AS time_hour,
            temp, wind_speed, precip, visib
     FROM weather
     QUALIFY row_number() OVER (PARTITION BY origin, time_hour ORDER BY weather_id) = 1

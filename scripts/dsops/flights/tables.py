@@ -10,14 +10,24 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from dsops.flights.columns import DTYPES, FILES, KEYS, LOCAL_TIME_ZONE, ORIGINS, ROW_IDS
+from dsops.flights.columns import (
+    DTYPES,
+    FILES,
+    KEYS,
+    LOCAL_TIME_ZONE,
+    ORIGINS,
+    ROW_IDS,
+    UTC_HOUR_FORMAT,
+)
 from dsops.flights.parse import invalid_hhmm
 from dsops.shared.errors import DataValidationError
 
 MAX_EXAMPLES = 5
 NA_VALUES = ["NA", ""]
-WHOLE = r"^-?\d+$"
-DECIMAL = r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+# ASCII digits only: Python's \d also matches other scripts' digits, which pandas cannot
+# convert.
+WHOLE = r"^-?[0-9]+$"
+DECIMAL = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 
 # Check names, and the sentence each becomes in a message.
 HHMM, NYC, FAA_CODE, UTC_HOUR = "hhmm_clock_time", "nyc_origin", "faa_code", "utc_hour"
@@ -36,7 +46,7 @@ SENTENCES = {
 
 _clock = pa.Check(lambda s: ~invalid_hhmm(s), name=HHMM)
 _origin = pa.Check(lambda s: s.isin(ORIGINS), name=NYC)
-_hour = pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$", name=UTC_HOUR)
+_hour = pa.Check.str_matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:00:00Z$", name=UTC_HOUR)
 _year = pa.Check(lambda s: s == s.iloc[0], name=ONE_YEAR)
 
 
@@ -47,7 +57,7 @@ def _local_hour_agrees(frame: pd.DataFrame) -> pd.Series:
     codes, hours = pd.factorize(frame["time_hour"])  # a year has 8,760 distinct hours
     if len(hours) == 0:  # every time_hour missing: the column's own check names them
         return pd.Series(False, index=frame.index)
-    utc = pd.to_datetime(pd.Series(hours), format="%Y-%m-%dT%H:%M:%SZ", errors="coerce", utc=True)
+    utc = pd.to_datetime(pd.Series(hours), format=UTC_HOUR_FORMAT, errors="coerce", utc=True)
     local = utc.dt.tz_convert(LOCAL_TIME_ZONE).take(np.maximum(codes, 0)).set_axis(frame.index)
     return (codes >= 0) & (
         (local.dt.year == frame["year"])
