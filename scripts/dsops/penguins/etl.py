@@ -466,6 +466,7 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
         elif not failures and block.clean is not None:
             cleaned.append(block.clean)
     forget_encodings()  # the last blocks' text is not needed any more
+    _give_back_freed_memory()
     every_key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
     keys.clear()
     if len(every_key) == 0:
@@ -477,6 +478,13 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
         duplicate = _duplicate_problem(every_key, shared) if len(shared) else None
         raise DataValidationError(explain_failures(path, cases, duplicate))
     return _in_key_order(cleaned, order)
+
+
+def _give_back_freed_memory() -> None:
+    """Return memory Arrow has freed to the system. Its allocator keeps freed memory for
+    reuse, so without this the sorted table's columns would come on top of the blocks'
+    (at 10 million rows the peak is about 300 MB lower with it)."""
+    pyarrow.default_memory_pool().release_unused()
 
 
 def _in_key_order(blocks: list[pyarrow.Table], order: np.ndarray) -> pyarrow.Table:
@@ -494,7 +502,10 @@ def _in_key_order(blocks: list[pyarrow.Table], order: np.ndarray) -> pyarrow.Tab
             [chunk for piece in pieces.pop(name) for chunk in piece.chunks],
             type=schema.field(name).type,
         )
-        return column.combine_chunks() if in_order else column.take(positions)
+        ordered = column.combine_chunks() if in_order else column.take(positions)
+        del column  # this column's blocks
+        _give_back_freed_memory()
+        return ordered
 
     # Arrow's take releases the GIL: two columns are placed at a time, one per core
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dsops-sort") as pool:
