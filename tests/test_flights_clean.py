@@ -74,24 +74,6 @@ def test_pandas_and_duckdb_sql_give_the_same_enriched_table(tables):
     assert len(in_pandas) == 336_776
 
 
-def test_the_join_reports_what_found_no_match(tables):
-    flights, _ = run_steps(tables["flights"], clean.FLIGHT_STEPS)
-    weather, _ = run_steps(tables["weather"], clean.WEATHER_STEPS)
-    report = clean.unmatched(flights, weather, tables["planes"])
-    enriched = clean.enrich(flights, weather, tables["planes"])
-    assert report["no_weather"] == enriched["temp"].isna().sum() - _weather_rows_without_temp(
-        enriched, weather
-    )
-    assert report["no_tailnum"] + report["tailnum_not_in_planes"] == enriched["seats"].isna().sum()
-
-
-def _weather_rows_without_temp(enriched: pd.DataFrame, weather: pd.DataFrame) -> int:
-    """Flights that did find their weather row, but that row has no temperature."""
-    hours = pd.MultiIndex.from_frame(weather[["origin", "time_hour"]])
-    found = pd.MultiIndex.from_frame(enriched[["origin", "time_hour"]]).isin(hours)
-    return int((found & enriched["temp"].isna()).sum())
-
-
 def test_pandas_and_sql_agree_where_the_real_data_never_goes(tables):
     """A repeated weather hour whose first row in the file comes later in the frame, a
     2400 scheduled time and a missing tail number: paths the real year does not take."""

@@ -226,3 +226,21 @@ def test_a_changed_small_table_is_reloaded_and_a_lost_month_removed(raw, tmp_pat
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM airports WHERE faa = 'ZZZ'").fetchone() == (1,)
         assert con.execute("SELECT count(*) FROM flights WHERE month = 9").fetchone() == (0,)
+
+
+def test_the_join_misses_in_the_database_are_the_pandas_joins(built):
+    """What `dsops flights-etl` prints and the recipe pages show is counted in SQL on the
+    loaded tables (explore.join_coverage); it is what the pandas join left unmatched."""
+    from dsops.flights import clean, explore
+    from dsops.flights.tables import read_tables
+    from dsops.shared.pipeline import run_steps
+
+    tables = read_tables(paths.RAW_FLIGHTS_DIR)
+    flights, _ = run_steps(tables["flights"], clean.FLIGHT_STEPS)
+    weather, _ = run_steps(tables["weather"], clean.WEATHER_STEPS)
+    enriched = clean.enrich(flights, weather, tables["planes"])
+    hours = pd.MultiIndex.from_frame(weather[["origin", "time_hour"]])
+    no_weather = ~pd.MultiIndex.from_frame(enriched[["origin", "time_hour"]]).isin(hours)
+    misses = explore.join_coverage(built).set_index("table")[["no_key", "unmatched"]].sum(axis=1)
+    assert misses["weather"] == no_weather.sum() == 1_556
+    assert misses["planes"] == enriched["seats"].isna().sum() == 52_606

@@ -125,19 +125,6 @@ def enrich(flights: pd.DataFrame, weather: pd.DataFrame, planes: pd.DataFrame) -
     return joined.sort_values("flight_id").reset_index(drop=True).astype(ENRICHED_DTYPES)
 
 
-def unmatched(flights: pd.DataFrame, weather: pd.DataFrame, planes: pd.DataFrame) -> dict:
-    """How many flights find no weather row, no aircraft, or have no tail number."""
-    hours = pd.MultiIndex.from_frame(weather[["origin", "time_hour"]])
-    at = pd.MultiIndex.from_frame(flights[["origin", "time_hour"]])
-    known = flights["tailnum"].isin(planes["tailnum"])
-    return {
-        "flights": len(flights),
-        "no_weather": int((~at.isin(hours)).sum()),
-        "no_tailnum": int(flights["tailnum"].isna().sum()),
-        "tailnum_not_in_planes": int((flights["tailnum"].notna() & ~known).sum()),
-    }
-
-
 # The enriched table's columns and their declared types (pandas and SQL agree on these):
 # the flights as read, time_hour parsed, then what the steps and the joins add.
 ENRICHED_DTYPES = {

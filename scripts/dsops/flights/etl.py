@@ -24,7 +24,6 @@ from dsops.flights.clean import (
     WEATHER_STEPS,
     enrich,
     failed_checks,
-    unmatched,
 )
 from dsops.flights.tables import read_tables
 from dsops.shared import paths
@@ -51,7 +50,6 @@ class MonthRun:
 class FlightsEtlResult:
     database: Path
     months: list[MonthRun]
-    matches: dict[str, int]
     removed: list[int] = field(default_factory=list)  # months no longer in the input
     reloaded: list[str] = field(default_factory=list)  # small tables whose input changed
     steps: dict[str, list[StepRecord]] = field(default_factory=dict)
@@ -218,7 +216,6 @@ def run_flights_etl(
     return FlightsEtlResult(
         database=database,
         months=[MonthRun(m, n, h, m in changed) for m, (n, h) in hashes.items()],
-        matches=unmatched(flights, weather, tables["planes"]),
         removed=gone,
         reloaded=reload,
         steps={"flights": flight_log, "weather": weather_log},
