@@ -102,10 +102,20 @@ def test_a_child_run_does_not_count_the_parents_memory():
     del ballast
 
 
-def test_a_warm_up_touches_memory_in_its_own_process():
-    """The warm-up really writes to the memory it is given, and the figures returned are
-    the measured call's, not the warm-up's."""
+def test_a_warm_up_touches_memory_in_its_own_process(monkeypatch):
+    """The warm-up really writes to the memory it is given, runs before the measured call
+    when asked for (and only then), and the figures returned are the measured call's."""
     warmed = benchmarks._run_child("dsops.shared.benchmarks:touch_memory", "400000000")
     assert warmed["peak_bytes"] > 400e6, warmed
     figures = benchmarks.child_run("json:loads", "[1]", warm_bytes=400_000_000)
     assert figures["peak_bytes"] < 300e6, figures
+
+    calls = []
+    monkeypatch.setattr(benchmarks, "_run_child", lambda *args: calls.append(args) or {})
+    benchmarks.child_run("json:loads", "[1]", warm_bytes=123)
+    benchmarks.child_run("json:loads", "[2]")
+    assert calls == [
+        ("dsops.shared.benchmarks:touch_memory", "123"),
+        ("json:loads", "[1]"),
+        ("json:loads", "[2]"),
+    ]

@@ -210,6 +210,11 @@ def edited(raw_table, write_csv, changes: dict[tuple[int, str], str], name="bad.
             "(line 5: '\u0663\u0664\u0665\u0660')",
         ),
         (
+            {(3, MASS): "9" * 400},  # a number, but past float64: judged as written, not inf
+            "column 'Body Mass (g)' has values outside the plausible range 2000.0 to 7000.0 "
+            f"(line 5: '{'9' * 400}')",
+        ),
+        (
             {(3, MASS): "NA", (4, MASS): "9000"},  # a missing value is allowed; 9 kg is not
             "column 'Body Mass (g)' has values outside the plausible range 2000.0 to 7000.0 "
             "(line 6: '9000')",

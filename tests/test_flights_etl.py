@@ -145,14 +145,20 @@ BAD_INPUT = {
     "text where a number belongs": (
         lambda raw: edit_flights(raw, set_cell(12, "arr_delay", "late")),
         "{raw}/flights.csv.zip: column 'arr_delay' has values that are not whole numbers "
-        "(line 12: 'late'). Fix the file or restore it with `git checkout -- "
+        "of at most 18 digits (line 12: 'late'). Fix the file or restore it with `git checkout -- "
         "{raw}/flights.csv.zip`.",
     ),
     "digits of another script": (  # Python's \d matches them; nothing here converts them
         lambda raw: edit_flights(raw, set_cell(12, "arr_delay", "\u0661\u0662")),
         "{raw}/flights.csv.zip: column 'arr_delay' has values that are not whole numbers "
-        "(line 12: '\u0661\u0662'). Fix the file or restore it with `git checkout -- "
-        "{raw}/flights.csv.zip`.",
+        "of at most 18 digits (line 12: '\u0661\u0662'). Fix the file or restore it with "
+        "`git checkout -- {raw}/flights.csv.zip`.",
+    ),
+    "a whole number too long for 64 bits": (
+        lambda raw: edit_flights(raw, set_cell(12, "arr_delay", "9" * 20)),
+        "{raw}/flights.csv.zip: column 'arr_delay' has values that are not whole numbers "
+        f"of at most 18 digits (line 12: '{'9' * 20}'). Fix the file or restore it with "
+        "`git checkout -- {raw}/flights.csv.zip`.",
     ),
     "unknown airport code": (
         lambda raw: edit_flights(raw, set_cell(10, "origin", "XYZ")),
@@ -244,3 +250,24 @@ def test_the_join_misses_in_the_database_are_the_pandas_joins(built):
     misses = explore.join_coverage(built).set_index("table")[["no_key", "unmatched"]].sum(axis=1)
     assert misses["weather"] == no_weather.sum() == 1_556
     assert misses["planes"] == enriched["seats"].isna().sum() == 52_606
+
+
+def test_a_failed_count_after_the_write_is_one_sentence(raw, tmp_path, runner, monkeypatch):
+    import duckdb
+
+    from dsops.flights import explore
+
+    def locked(database):
+        raise duckdb.IOException(f'Could not set lock on file "{database}"')
+
+    monkeypatch.setattr(explore, "join_coverage", locked)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["flights-etl", "--raw", str(raw), "--out", str(out)])
+    database = out / paths.FLIGHTS_DUCKDB_NAME
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr == (
+        f"error: {database} was written, but counting the flights its joins leave unmatched "
+        f'failed (Could not set lock on file "{database}"). Run the step again.\n'
+    )
+    assert database.is_file()

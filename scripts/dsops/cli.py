@@ -67,6 +67,8 @@ def flights_etl(
     ] = paths.PROCESSED_DIR,
 ) -> None:
     """Load the NYC flights tables into DuckDB, recomputing only the months that changed."""
+    import duckdb
+
     from dsops.flights.etl import run_flights_etl
     from dsops.flights.explore import join_coverage
 
@@ -91,7 +93,16 @@ def flights_etl(
     if result.reloaded:
         done.append(f"reloaded {', '.join(result.reloaded)}")
     # counted in the database just written, by the queries the recipe pages use
-    misses = join_coverage(result.database).set_index("table")[["no_key", "unmatched"]].sum(axis=1)
+    try:
+        coverage = join_coverage(result.database)
+    except (DsopsError, duckdb.Error) as err:
+        raise _fail(
+            DsopsError(
+                f"{result.database} was written, but counting the flights its joins leave "
+                f"unmatched failed ({' '.join(str(err).split())}). Run the step again."
+            )
+        ) from None
+    misses = coverage.set_index("table")[["no_key", "unmatched"]].sum(axis=1)
     typer.echo(
         f"{result.database} holds {result.rows} flights: {'; '.join(done)}; "
         f"{misses['weather']} flights found no weather and {misses['planes']} no aircraft"

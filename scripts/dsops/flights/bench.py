@@ -21,7 +21,7 @@ SCALES = (1, 10, 30)
 GOALS = {"throughput_vs_bare_read_at_least": 0.5, "peak_memory_vs_in_memory_at_most": 3.0}
 YARDSTICK = "dsops.shared.yardsticks:pandas_csv_read"
 # Memory written to before each timed run (see benchmarks.child_run): more than either
-# run needs (the ETL's peak was 615 MB, 2.6 GB and 7.0 GB for 56 MB, 559 MB and 1.7 GB of
+# run needs (the ETL's peak was about 0.6 GB, 2.6 GB and 7.0 GB for 56 MB, 559 MB and 1.7 GB of
 # flights in memory).
 WARM_BYTES_PER_IN_MEMORY_BYTE, WARM_BYTES_AT_LEAST = 6, 1 << 29
 

@@ -90,7 +90,8 @@ CLOCK_COLUMNS = ["dep_time", "sched_dep_time", "arr_time", "sched_arr_time"]
 ORIGINS = ["EWR", "JFK", "LGA"]  # New York City's three airports, the weather's stations
 LOCAL_TIME_ZONE = "America/New_York"
 # time_hour is written as text in UTC (2013-01-01T10:00:00Z) in both flights and weather;
-# the strptime format, and the DuckDB expression that reads it as a TIMESTAMPTZ.
+# the strptime format, and the DuckDB expression that reads it as a TIMESTAMPTZ (in the
+# session's time zone: every connection that uses it sets TimeZone to UTC first).
 UTC_HOUR_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 UTC_HOUR_SQL = f"strptime(time_hour, '{UTC_HOUR_FORMAT}')::TIMESTAMPTZ"
 # Weather and aircraft columns the enriched flights table carries.

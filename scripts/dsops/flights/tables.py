@@ -25,8 +25,8 @@ from dsops.shared.errors import DataValidationError
 MAX_EXAMPLES = 5
 NA_VALUES = ["NA", ""]
 # ASCII digits only: Python's \d also matches other scripts' digits, which pandas cannot
-# convert.
-WHOLE = r"^-?[0-9]+$"
+# convert. Whole numbers have at most 18 digits, so every one fits a 64-bit integer.
+WHOLE = r"^-?[0-9]{1,18}$"
 DECIMAL = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 
 # Check names, and the sentence each becomes in a message.
@@ -136,14 +136,16 @@ def _typed(path: Path, text: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFra
         if dtype == "int64":
             bad |= codes < 0
         if bad.any():
-            kind = "whole numbers" if pattern == WHOLE else "numbers"
+            kind = "whole numbers of at most 18 digits" if pattern == WHOLE else "numbers"
             missing = " or missing" if dtype == "int64" and (codes[bad] < 0).any() else ""
             raise DataValidationError(
                 f"{path}: column {column!r} has values that are not {kind}{missing} "
                 f"({_examples(values[bad].fillna('NA'))}). Fix the file or restore it with "
                 f"`git checkout -- {path}`."
             )
-        numbers = pd.array(pd.to_numeric(distinct), dtype=dtype)
+        # Python's float() for decimals: too many digits give inf, never an overflow error
+        parsed = distinct.astype("float64") if pattern == DECIMAL else pd.to_numeric(distinct)
+        numbers = pd.array(parsed, dtype=dtype)
         typed = numbers.take(codes, allow_fill=True) if (codes < 0).any() else numbers[codes]
         columns[column] = pd.Series(typed, index=values.index, dtype=dtype)
     return pd.DataFrame(columns)

@@ -458,15 +458,17 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
     failures: list[pd.DataFrame] = []
     keys: list[np.ndarray] = []
     cleaned: list[pyarrow.Table] = []
-    for block in _processed(raw_blocks(path, block_bytes)):
-        keys.append(block.keys)
-        if block.failures is not None:
-            failures.append(block.failures)
-            cleaned.clear()  # nothing will be written
-        elif not failures and block.clean is not None:
-            cleaned.append(block.clean)
-    forget_encodings()  # the last blocks' text is not needed any more
-    _give_back_freed_memory()
+    try:
+        for block in _processed(raw_blocks(path, block_bytes)):
+            keys.append(block.keys)
+            if block.failures is not None:
+                failures.append(block.failures)
+                cleaned.clear()  # nothing will be written
+            elif not failures and block.clean is not None:
+                cleaned.append(block.clean)
+    finally:
+        forget_encodings()  # the last blocks' text is not needed any more
+        _give_back_freed_memory()
     every_key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
     keys.clear()
     if len(every_key) == 0:
@@ -489,15 +491,16 @@ def _give_back_freed_memory() -> None:
 
 def _in_key_order(blocks: list[pyarrow.Table], order: np.ndarray) -> pyarrow.Table:
     """The cleaned blocks as one table in one stable row order (species, then sample
-    number), so reruns write the same bytes. Built a column at a time, each block's copy
-    of a column let go once it is placed, so the table is held about once, not twice."""
+    number), so reruns write the same bytes. Built two columns at a time, each block's
+    copy of a column let go (and its memory given back) once the column is placed, so the
+    table is held about once plus two columns, not twice."""
     schema = blocks[0].schema
     pieces = {name: [block.column(name) for block in blocks] for name in schema.names}
     blocks.clear()
     in_order = bool(np.all(order[1:] > order[:-1]))  # an export sorted already
     positions = pyarrow.array(order)
 
-    def placed(name: str) -> pyarrow.Array:
+    def placed(name: str) -> pyarrow.Array | pyarrow.ChunkedArray:
         column = pyarrow.chunked_array(
             [chunk for piece in pieces.pop(name) for chunk in piece.chunks],
             type=schema.field(name).type,
