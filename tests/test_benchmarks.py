@@ -119,3 +119,7 @@ def test_a_warm_up_touches_memory_in_its_own_process(monkeypatch):
         ("json:loads", "[1]"),
         ("json:loads", "[2]"),
     ]
+    calls.clear()
+    benchmarks.interleaved(("json:loads", "[3]"), ("json:loads", "[4]"), runs=2, warm_bytes=5)
+    warm_up = ("dsops.shared.benchmarks:touch_memory", "5")
+    assert calls == [warm_up, ("json:loads", "[3]"), warm_up, ("json:loads", "[4]")] * 2

@@ -77,14 +77,12 @@ def run(scales: tuple[int, ...] = SCALES, repeat: int = 3, folder: Path = paths.
             del frame
             runs = repeat if scale == 1 else 1
             warm = WARM_BYTES_PER_IN_MEMORY_BYTE * in_memory + WARM_BYTES_AT_LEAST
-            reads, etls = [], []
-            for _ in range(runs):
-                reads.append(benchmarks.child_run(YARDSTICK, str(csv), warm_bytes=warm))
-                etls.append(
-                    benchmarks.child_run(
-                        f"{__name__}:etl_once", str(raw), f"{scratch}/f.duckdb", warm_bytes=warm
-                    )
-                )
+            reads, etls = benchmarks.interleaved(
+                (YARDSTICK, str(csv)),
+                (f"{__name__}:etl_once", str(raw), f"{scratch}/f.duckdb"),
+                runs,
+                warm,
+            )
             read = benchmarks.summarise([r["seconds"] for r in reads], digits=3)
             etl = benchmarks.summarise([r["seconds"] for r in etls], digits=3)
             etl_peak = max(r["peak_bytes"] for r in etls)

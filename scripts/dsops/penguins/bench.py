@@ -64,14 +64,12 @@ def run_scale(
         for count in rows:
             raw = synthetic_export(count, Path(scratch) / f"penguins-{count}.csv")
             warm = max(WARM_BYTES_PER_FILE_BYTE * raw.stat().st_size, WARM_BYTES_AT_LEAST)
-            reads, etls = [], []
-            for _ in range(repeat):
-                reads.append(benchmarks.child_run(YARDSTICK, str(raw), warm_bytes=warm))
-                etls.append(
-                    benchmarks.child_run(
-                        f"{__name__}:etl_once", str(raw), f"{scratch}/out", warm_bytes=warm
-                    )
-                )
+            reads, etls = benchmarks.interleaved(
+                (YARDSTICK, str(raw)),
+                (f"{__name__}:etl_once", str(raw), f"{scratch}/out"),
+                repeat,
+                warm,
+            )
             read, etl = _summary("pyarrow_read", reads), _summary("etl", etls)
             size = raw.stat().st_size
             figures[f"rows_{count}"] = {

@@ -119,6 +119,19 @@ def child_run(target: str, *args: str, warm_bytes: int = 0) -> dict[str, float]:
     return _run_child(target, *args)
 
 
+def interleaved(
+    yardstick: tuple[str, ...], step: tuple[str, ...], runs: int, warm_bytes: int = 0
+) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """`runs` child_run measurements of a yardstick and of the step held against it
+    (each a target and its arguments), alternated so that the machine's drift reaches
+    both alike, every one after the same warm-up."""
+    measured: tuple[list[dict[str, float]], list[dict[str, float]]] = ([], [])
+    for _ in range(runs):
+        for target, figures in zip((yardstick, step), measured, strict=True):
+            figures.append(child_run(*target, warm_bytes=warm_bytes))
+    return measured
+
+
 def _run_child(target: str, *args: str) -> dict[str, float]:
     command = [sys.executable, "-m", "dsops.shared.benchmarks", target, *args]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
