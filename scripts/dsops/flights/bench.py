@@ -107,8 +107,7 @@ def run(scales: tuple[int, ...] = SCALES, repeat: int = 3, folder: Path = paths.
         "tables and on synthetic ones with 10 and 30 times the flights (real rows drawn at "
         "random), each run in a fresh process, against pandas.read_csv(engine='pyarrow') of "
         "the same decompressed flights CSV, each after the same memory warm-up: seconds of "
-        "the call, peak resident memory, and "
-        "the bare read's DataFrame size in memory.",
+        "the call, peak resident memory, and the bare read's DataFrame size in memory.",
         figures,
         folder,
     )

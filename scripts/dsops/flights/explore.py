@@ -22,9 +22,8 @@ from dsops.shared import paths
 from dsops.shared.errors import MissingArtifactError
 
 YEAR = 2013
-# weather.time_hour is stored as text (2013-01-01T06:00:00Z); flights.time_hour is a
-# TIMESTAMPTZ. This turns the former into the latter.
-WEATHER_HOUR = UTC_HOUR_SQL
+# weather.time_hour is stored as text (2013-01-01T06:00:00Z) and flights.time_hour as a
+# TIMESTAMPTZ: queries that join them read the former with columns.UTC_HOUR_SQL.
 # Local wall-clock hour minus UTC hour, in hours: -5 in winter, -4 in summer.
 UTC_OFFSET = "(epoch(make_timestamp(year, month, day, hour, 0, 0)) - epoch({hour})) / 3600"
 
@@ -36,11 +35,11 @@ GRAIN = {
     "airports": ("an airport, by its FAA code", "faa"),
     "airlines": ("a carrier, by its two-letter code", "carrier"),
 }
-WEATHER_KEY = f"origin, {WEATHER_HOUR}"
+WEATHER_KEY = f"origin, {UTC_HOUR_SQL}"
 
 # How flights join the other tables: the flights' columns, the other table's columns.
 JOINS = [
-    ("weather", "origin + time_hour (UTC)", ["origin", "time_hour"], ["origin", WEATHER_HOUR]),
+    ("weather", "origin + time_hour (UTC)", ["origin", "time_hour"], ["origin", UTC_HOUR_SQL]),
     ("planes", "tailnum", ["tailnum"], ["tailnum"]),
     ("airports (origin)", "origin = faa", ["origin"], ["faa"]),
     ("airports (dest)", "dest = faa", ["dest"], ["faa"]),
@@ -183,7 +182,7 @@ def weather_hours(database: Path = paths.FLIGHTS_DUCKDB) -> pd.DataFrame:
     """Per origin: observations, distinct UTC hours, hours missing from the local year,
     and those missing inside the observed range (gaps) rather than at its ends."""
     frame = query(
-        f"""WITH w AS (SELECT origin, {WEATHER_HOUR} AS hour_utc FROM weather),
+        f"""WITH w AS (SELECT origin, {UTC_HOUR_SQL} AS hour_utc FROM weather),
             steps AS (SELECT origin, hour_utc,
                         hour_utc - lag(hour_utc) OVER (PARTITION BY origin ORDER BY hour_utc)
                         AS step FROM w)
