@@ -25,6 +25,7 @@ import pyarrow.csv as arrow_csv
 import pyarrow.parquet as pq
 
 from dsops.penguins.columns import (
+    CLEAN_TO_RAW,
     ISLANDS,
     KEY,
     MEASUREMENTS,
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 MAX_EXAMPLES = 5  # offending rows shown per problem
 NA_VALUES = ["NA", ""]
 BLOCK_BYTES = 32 << 20  # read, validated and cleaned this much of the file at a time
+READ_THREADS = True
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' `str`, holding Arrow strings
 # Each block is validated for everything but the key's uniqueness, which only the whole
 # file can show: that is checked once, after the last block (see _duplicates).
@@ -173,10 +175,10 @@ def _header(path: Path) -> list[str]:
     return header
 
 
-def raw_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pd.DataFrame]:
-    """The export as text, a block at a time, each indexed by data row (line - 2), so
-    that validation (not the parser) judges every value. Only `NA` and empty are missing.
-    Rows with too few or too many fields are refused once the whole file has been read."""
+def _raw_batches(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pyarrow.RecordBatch]:
+    """The export as Arrow text, a block at a time, so that validation (not the parser)
+    judges every value. Only `NA` and empty are missing. Rows with too few or too many
+    fields are refused once the whole file has been read."""
     header = _header(path)
     ragged = []
 
@@ -187,7 +189,7 @@ def raw_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pd.DataFr
     try:
         reader = arrow_csv.open_csv(
             path,
-            read_options=arrow_csv.ReadOptions(block_size=block_bytes),
+            read_options=arrow_csv.ReadOptions(block_size=block_bytes, use_threads=READ_THREADS),
             parse_options=arrow_csv.ParseOptions(invalid_row_handler=refuse_ragged),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={name: pyarrow.large_string() for name in header},
@@ -196,12 +198,7 @@ def raw_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pd.DataFr
                 quoted_strings_can_be_null=True,
             ),
         )
-        start = 0
-        for batch in reader:
-            frame = batch.to_pandas(types_mapper={pyarrow.large_string(): TEXT}.get)
-            frame.index = pd.RangeIndex(start, start + len(frame))
-            start += len(frame)
-            yield frame
+        yield from reader
     except pyarrow.ArrowInvalid as err:
         if "UTF8" in str(err) or "UTF-8" in str(err):
             raise _first_bad_utf8(path) from None
@@ -209,6 +206,22 @@ def raw_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pd.DataFr
         raise DataValidationError(f"{path}: could not be parsed as CSV: {detail}") from None
     if ragged:
         raise DataValidationError(_field_count_problem(path, len(header)))
+
+
+def _as_text(batch: pyarrow.RecordBatch, start: int) -> pd.DataFrame:
+    """A block as pandas text columns (no copy), indexed by data row (line - 2)."""
+    frame = batch.to_pandas(types_mapper={pyarrow.large_string(): TEXT}.get)
+    frame.index = pd.RangeIndex(start, start + len(frame))
+    return frame
+
+
+def raw_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pd.DataFrame]:
+    """The export as pandas text, a block at a time (see _raw_batches), each indexed by
+    data row (line - 2)."""
+    start = 0
+    for batch in _raw_batches(path, block_bytes):
+        yield _as_text(batch, start)
+        start += batch.num_rows
 
 
 def read_raw(path: Path) -> pd.DataFrame:
@@ -255,13 +268,12 @@ def _examples(cases: pd.DataFrame) -> str:
     return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
-def key_numbers(frame: pd.DataFrame) -> np.ndarray:
+def key_numbers(species: pyarrow.Array, sample_numbers: pyarrow.Array) -> np.ndarray:
     """Each raw row's (species, sample number) as one integer that sorts as the pair
-    does: the species' position in SPECIES times KEY_SPAN plus the sample number; -1
-    where either is not valid (validation names those rows)."""
-    species = pc.index_in(arrow_text(frame["Species"]), value_set=pyarrow.array(list(SPECIES)))
-    sample = whole_numbers(frame["Sample Number"])
-    key = pc.add(pc.multiply(pc.cast(species, pyarrow.int64()), KEY_SPAN), sample)
+    does: the species' position in SPECIES times KEY_SPAN plus the sample number (as
+    whole_numbers reads it); -1 where either is not valid (validation names those rows)."""
+    position = pc.index_in(species, value_set=pyarrow.array(list(SPECIES), species.type))
+    key = pc.add(pc.multiply(pc.cast(position, pyarrow.int64()), KEY_SPAN), sample_numbers)
     return pc.fill_null(key, -1).to_numpy()
 
 
@@ -315,9 +327,10 @@ def explain_failures(path: Path, failures: pd.DataFrame, duplicate: str | None =
     )
 
 
-def _block_failures(block: pd.DataFrame) -> pd.DataFrame | None:
+def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """pandera's failure cases for `frame`, or None if it passes."""
     try:
-        BLOCK_SCHEMA.validate(block, lazy=True, inplace=True)  # checks only: no copy
+        schema.validate(frame, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as err:
         return err.failure_cases
     return None
@@ -397,9 +410,11 @@ def clean_block(block: pd.DataFrame) -> pd.DataFrame:
     return block
 
 
-def _validated_clean(block: pd.DataFrame) -> pd.DataFrame:
+def _validated_clean(
+    block: pd.DataFrame, schema: pa.DataFrameSchema = CLEAN_BLOCK_SCHEMA
+) -> pd.DataFrame:
     try:
-        return CLEAN_BLOCK_SCHEMA.validate(block, lazy=True, inplace=True)
+        return schema.validate(block, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as err:  # the raw schema should have caught it first
         cases = err.failure_cases[["column", "check", "failure_case"]].head(MAX_EXAMPLES)
         raise DataValidationError(
@@ -409,77 +424,205 @@ def _validated_clean(block: pd.DataFrame) -> pd.DataFrame:
         ) from None
 
 
+# Sample numbers are nearly all distinct, so they are judged row by row, a block at a
+# time, by both schemas' checks for that column. Every other column of the raw schema is
+# judged on its distinct texts, once for the whole file (see _Distinct).
+ROW_BY_ROW = {"Sample Number": "sample_number"}
+RAW_ROWS_SCHEMA = pa.DataFrameSchema(
+    {raw: RAW_SCHEMA.columns[raw] for raw in ROW_BY_ROW}, name=RAW_SCHEMA.name
+)
+CLEAN_ROWS_SCHEMA = pa.DataFrameSchema(
+    {clean: CLEAN_SCHEMA.columns[clean] for clean in ROW_BY_ROW.values()}, name=CLEAN_SCHEMA.name
+)
+BY_DISTINCT = [name for name in RAW_SCHEMA.columns if name not in ROW_BY_ROW]
+# The raw column each clean column is made from. Every cleaning step works column by
+# column, so a clean value depends only on its source's text (tests hold the table
+# built this way equal to clean_block run on every row).
+DERIVED = {"year": "Date Egg"}  # clean columns not renamed from a raw one
+SOURCE = {name: DERIVED.get(name) or CLEAN_TO_RAW[name] for name in CLEAN_SCHEMA.columns}
+KEPT = sorted(set(SOURCE.values()) - set(ROW_BY_ROW))  # sources whose texts are numbered
+
+
+class _Distinct:
+    """One column's distinct texts over the whole file, numbered in order of first
+    appearance, and whether a value is missing."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+        self.missing = False
+
+    def codes(self, column: pyarrow.Array) -> pyarrow.Array:
+        """Each row's text as its number (null where missing); a new text takes the next
+        number. A hash per row in Arrow, then a dictionary lookup per distinct text."""
+        encoded = pc.dictionary_encode(column)
+        number = self.number
+        found = np.fromiter(
+            (number.setdefault(text, len(number)) for text in encoded.dictionary.to_pylist()),
+            dtype=np.int32,
+            count=len(encoded.dictionary),
+        )
+        self.missing = self.missing or column.null_count > 0
+        return pyarrow.array(found).take(encoded.indices)
+
+    def values(self) -> list[str | None]:
+        """The distinct texts in the order of their numbers, then None if one is missing."""
+        return [*self.number, *([None] if self.missing else [])]
+
+
+@dataclass(frozen=True)
+class _Block:
+    """What one block of the export gave: its rows' keys and sample numbers, the kept
+    columns' texts as numbers (see _Distinct), the row-by-row checks' failure cases, and
+    its first row's texts of the row-by-row columns."""
+
+    keys: np.ndarray
+    sample_numbers: pyarrow.Array
+    codes: dict[str, pyarrow.Array]
+    failures: pd.DataFrame | None
+    first: dict[str, str | None] | None
+
+
+def _process(batch: pyarrow.RecordBatch, start: int, distinct: dict[str, _Distinct]) -> _Block:
+    codes = {}
+    for name, texts in distinct.items():
+        numbered = texts.codes(batch.column(name))
+        if name in KEPT:
+            codes[name] = numbered
+    rows = _as_text(batch.select(list(ROW_BY_ROW)), start)
+    failures = _failures(RAW_ROWS_SCHEMA, rows)
+    sample_numbers = whole_numbers(rows["Sample Number"])
+    if failures is None:
+        typed = pd.DataFrame({"sample_number": sample_numbers.to_numpy()}, index=rows.index)
+        _validated_clean(typed, CLEAN_ROWS_SCHEMA)
+    first = {name: rows[name].iloc[0] for name in ROW_BY_ROW} if len(rows) else None
+    keys = key_numbers(batch.column("Species"), sample_numbers)
+    return _Block(keys, sample_numbers, codes, failures, first)
+
+
+def _processed(path: Path, block_bytes: int, distinct: dict[str, _Distinct]) -> Iterator[_Block]:
+    """Each block processed on a worker thread while this thread reads the next (Arrow's
+    CSV parser and kernels release the GIL, so both cores work); results in order. One
+    worker, so texts are numbered in the order the file has them."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dsops-etl") as worker:
+        pending: Future[_Block] | None = None
+        start = 0
+        for batch in _raw_batches(path, block_bytes):
+            if pending is not None:
+                yield pending.result()
+            pending = worker.submit(_process, batch, start, distinct)
+            start += batch.num_rows
+        if pending is not None:
+            yield pending.result()
+
+
+def _distinct_frame(distinct: dict[str, _Distinct], first: dict[str, str | None]) -> pd.DataFrame:
+    """Every column's distinct texts side by side, so pandera judges them as one frame:
+    row i of a column holds its text numbered i modulo their count (shorter columns
+    repeat). Row-by-row columns, judged already, hold the file's first row's text."""
+    values = {name: texts.values() for name, texts in distinct.items()}
+    length = max(len(texts) for texts in values.values())
+    repeated = {
+        name: np.array(texts, dtype=object)[np.arange(length) % len(texts)]
+        for name, texts in values.items()
+    }
+    repeated.update({name: np.full(length, first[name], dtype=object) for name in ROW_BY_ROW})
+    return pd.DataFrame(
+        {name: pd.Series(repeated[name], dtype=TEXT) for name in RAW_SCHEMA.columns}
+    )
+
+
+def _failing_rows(path: Path, block_bytes: int, failures: pd.DataFrame) -> pd.DataFrame:
+    """Failure cases on distinct texts (see _distinct_frame) as failure cases on the rows
+    that hold them, in file order: read from the file a second time, only when something
+    failed."""
+    wanted = []
+    for (column, check), cases in failures.groupby(["column", "check"], sort=False):
+        texts = cases["failure_case"]
+        failing = pyarrow.array(texts.dropna().unique().tolist(), pyarrow.large_string())
+        wanted.append((column, check, failing, bool(texts.isna().any())))
+    found: dict[tuple[str, str], list[pd.DataFrame]] = {(c, k): [] for c, k, *_ in wanted}
+    start = 0
+    for batch in _raw_batches(path, block_bytes):
+        for column, check, failing, missing in wanted:
+            values = batch.column(column)
+            hit = pc.is_in(values, value_set=failing)
+            if missing:
+                hit = pc.or_(hit, pc.is_null(values))
+            rows = np.flatnonzero(pc.fill_null(hit, False).to_numpy(zero_copy_only=False))
+            texts = [np.nan if text is None else text for text in values.take(rows).to_pylist()]
+            found[(column, check)].append(
+                pd.DataFrame(
+                    {
+                        "schema_context": "Column",
+                        "column": column,
+                        "check": check,
+                        "failure_case": pd.Series(texts, dtype=object),
+                        "index": rows + start,
+                    }
+                )
+            )
+        start += batch.num_rows
+    return pd.concat([frame for frames in found.values() for frame in frames], ignore_index=True)
+
+
 def _in_schema_order(failures: list[pd.DataFrame]) -> pd.DataFrame:
-    """Every block's failure cases, column by column in the schema's order."""
+    """Failure cases, column by column in the schema's order."""
     cases = pd.concat(failures, ignore_index=True)
     position = {name: i for i, name in enumerate(RAW_SCHEMA.columns)}
     rank = cases["column"].map(position).fillna(-1)
     return cases.iloc[np.argsort(rank.to_numpy(), kind="stable")]
 
 
-@dataclass(frozen=True)
-class _Block:
-    """What one block of the export gave: its rows' keys, and either the raw schema's
-    failure cases or the cleaned rows."""
-
-    keys: np.ndarray
-    failures: pd.DataFrame | None
-    clean: pyarrow.Table | None
-
-
-def _process(block: pd.DataFrame) -> _Block:
-    failures = _block_failures(block)
-    clean = None
-    if failures is None:
-        tidy = _validated_clean(clean_block(block))
-        clean = pyarrow.Table.from_pandas(tidy, preserve_index=False)
-    return _Block(key_numbers(block), failures, clean)
-
-
-def _processed(blocks: Iterator[pd.DataFrame]) -> Iterator[_Block]:
-    """Each block validated and cleaned on a worker thread while this thread reads the
-    next (Arrow's CSV parser releases the GIL, so both cores work); results in order.
-    More workers do not help: pandera's checks hold the GIL between Arrow kernels."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dsops-etl") as worker:
-        pending: Future[_Block] | None = None
-        for block in blocks:
-            if pending is not None:
-                yield pending.result()
-            pending = worker.submit(_process, block)
-        if pending is not None:
-            yield pending.result()
+def _header_failures(path: Path) -> None:
+    """Refuse a header without a required column before reading any data."""
+    empty = pd.DataFrame({name: pd.Series([], dtype=TEXT) for name in _header(path)})
+    failures = _failures(RAW_SCHEMA, empty)
+    if failures is not None:
+        raise DataValidationError(explain_failures(path, failures))
 
 
 def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
-    """Read, validate and clean the raw export a block at a time (no files written); the
-    cleaned table as Arrow, sorted by its key. Every block is validated, so one message
-    lists every problem in the file. Each cleaned block is checked against the clean
-    schema; the key's uniqueness, once, on the whole file's keys."""
-    failures: list[pd.DataFrame] = []
-    keys: list[np.ndarray] = []
-    cleaned: list[pyarrow.Table] = []
+    """Read, validate and clean the raw export (no files written); the cleaned table as
+    Arrow, sorted by its key.
+
+    The file is read once, a block at a time: each column's texts are numbered (see
+    _Distinct), and sample numbers are judged row by row. Then pandera judges every
+    column's distinct texts at once, clean_block cleans them once and the clean schema
+    checks the result; each row takes its clean values by its texts' numbers. One message
+    lists every problem in the file with its lines; the key's uniqueness is checked once,
+    on the whole file's keys."""
+    _header_failures(path)
+    distinct = {name: _Distinct() for name in BY_DISTINCT}
     try:
-        for block in _processed(raw_blocks(path, block_bytes)):
-            keys.append(block.keys)
-            if block.failures is not None:
-                failures.append(block.failures)
-                cleaned.clear()  # nothing will be written
-            elif not failures and block.clean is not None:
-                cleaned.append(block.clean)
+        blocks = list(_processed(path, block_bytes, distinct))
     finally:
-        forget_encodings()  # the last blocks' text is not needed any more
         _give_back_freed_memory()
-    every_key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
-    keys.clear()
-    if len(every_key) == 0:
+    first = next((block.first for block in blocks if block.first), None)
+    if first is None:
         raise DataValidationError(f"{path}: the file has a header but no data rows.")
+    every_key = np.concatenate([block.keys for block in blocks])
     order = key_order(every_key)
     shared = _duplicates(every_key, order)
-    if failures or len(shared):
+    failures = [block.failures for block in blocks if block.failures is not None]
+    frame = _distinct_frame(distinct, first)
+    try:
+        judged = _failures(BLOCK_SCHEMA, frame)
+    finally:
+        forget_encodings()
+    if judged is not None:
+        judged = judged[~judged["column"].isin(list(ROW_BY_ROW))]  # judged row by row
+    if failures or len(shared) or (judged is not None and len(judged)):
+        blocks.clear()  # nothing will be written
+        if judged is not None and len(judged):
+            failures.append(_failing_rows(path, block_bytes, judged))
         cases = _in_schema_order(failures) if failures else _NO_FAILURES
         duplicate = _duplicate_problem(every_key, shared) if len(shared) else None
         raise DataValidationError(explain_failures(path, cases, duplicate))
-    return _in_key_order(cleaned, order)
+    try:
+        clean = _validated_clean(clean_block(frame))
+    finally:
+        forget_encodings()
+    return _in_key_order(clean, blocks, order)
 
 
 def _give_back_freed_memory() -> None:
@@ -489,31 +632,37 @@ def _give_back_freed_memory() -> None:
     pyarrow.default_memory_pool().release_unused()
 
 
-def _in_key_order(blocks: list[pyarrow.Table], order: np.ndarray) -> pyarrow.Table:
-    """The cleaned blocks as one table in one stable row order (species, then sample
-    number), so reruns write the same bytes. Built two columns at a time, each block's
-    copy of a column let go (and its memory given back) once the column is placed, so the
-    table is held about once plus two columns, not twice."""
-    schema = blocks[0].schema
-    pieces = {name: [block.column(name) for block in blocks] for name in schema.names}
+def _in_key_order(clean: pd.DataFrame, blocks: list[_Block], order: np.ndarray) -> pyarrow.Table:
+    """The clean table in one stable row order (species, then sample number), so reruns
+    write the same bytes: each clean column takes the values its source's distinct texts
+    were cleaned to (`clean`), by each row's number, in key order. Built two columns at a
+    time (Arrow's take releases the GIL), each block's numbers let go once placed."""
+    values = pyarrow.Table.from_pandas(clean, preserve_index=False)
+    pieces = {name: [block.codes[name] for block in blocks] for name in KEPT}
+    pieces |= {raw: [block.sample_numbers for block in blocks] for raw in ROW_BY_ROW}
     blocks.clear()
     in_order = bool(np.all(order[1:] > order[:-1]))  # an export sorted already
     positions = pyarrow.array(order)
 
-    def placed(name: str) -> pyarrow.Array | pyarrow.ChunkedArray:
-        column = pyarrow.chunked_array(
-            [chunk for piece in pieces.pop(name) for chunk in piece.chunks],
-            type=schema.field(name).type,
-        )
-        ordered = column.combine_chunks() if in_order else column.take(positions)
-        del column  # this column's blocks
+    def ordered(source: str) -> pyarrow.Array | pyarrow.ChunkedArray:
+        column = pyarrow.chunked_array(pieces.pop(source))
+        placed = column.combine_chunks() if in_order else column.take(positions)
+        del column
         _give_back_freed_memory()
-        return ordered
+        return placed
 
-    # Arrow's take releases the GIL: two columns are placed at a time, one per core
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dsops-sort") as pool:
-        columns = list(pool.map(placed, schema.names))
-    return pyarrow.Table.from_arrays(columns, schema=schema)
+        sources = list(pieces)
+        by_source = dict(zip(sources, pool.map(ordered, sources), strict=True))
+
+        def built(name: str) -> pyarrow.Array | pyarrow.ChunkedArray:
+            numbers = by_source[SOURCE[name]]
+            return numbers if name in ROW_BY_ROW.values() else values.column(name).take(numbers)
+
+        columns = list(pool.map(built, values.schema.names))
+    by_source.clear()
+    _give_back_freed_memory()
+    return pyarrow.Table.from_arrays(columns, schema=values.schema)
 
 
 def load_raw(path: Path, block_bytes: int = BLOCK_BYTES) -> pd.DataFrame:

@@ -1,0 +1,158 @@
+"""The ETL judges and cleans each column's distinct texts once for the whole file, and
+each row takes its values by number. These tests hold that equal to the plain way:
+the raw schema run on every row, clean_block run on every row, the rows sorted by key.
+"""
+
+import csv
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dsops.penguins import etl
+from dsops.penguins.bench import synthetic_export
+from dsops.penguins.columns import RAW_TO_CLEAN, SPECIES
+from dsops.shared import paths
+from dsops.shared.errors import DataValidationError
+
+SMALL_BLOCKS = 8 << 10  # the 56 KB export read in 7 blocks
+
+
+def row_by_row(path: Path) -> pd.DataFrame | str:
+    """The plain way: the message the file earns, or its clean table in key order."""
+    raw = etl.read_raw(path)
+    failures = etl._failures(etl.BLOCK_SCHEMA, raw)
+    keys = etl.key_numbers(
+        pyarrow.array(raw["Species"], pyarrow.large_string()),
+        etl.whole_numbers(raw["Sample Number"]),
+    )
+    order = etl.key_order(keys)
+    shared = etl._duplicates(keys, order)
+    if failures is not None or len(shared):
+        cases = etl._in_schema_order([failures]) if failures is not None else etl._NO_FAILURES
+        duplicate = etl._duplicate_problem(keys, shared) if len(shared) else None
+        return etl.explain_failures(path, cases, duplicate)
+    clean = etl._validated_clean(etl.clean_block(raw))
+    return clean.iloc[order].reset_index(drop=True)
+
+
+def by_distinct(path: Path, block_bytes: int = SMALL_BLOCKS) -> pd.DataFrame | str:
+    try:
+        return etl.load_raw(path, block_bytes=block_bytes)
+    except DataValidationError as err:
+        return str(err)
+
+
+def assert_same(path: Path, block_bytes: int = SMALL_BLOCKS) -> pd.DataFrame | str:
+    expected, found = row_by_row(path), by_distinct(path, block_bytes)
+    if isinstance(expected, str):
+        assert found == expected
+    else:
+        assert not isinstance(found, str), found
+        pd.testing.assert_frame_equal(found, expected)
+    return found
+
+
+@pytest.mark.parametrize("block_bytes", [SMALL_BLOCKS, etl.BLOCK_BYTES])
+def test_the_real_export_gives_the_table_cleaned_row_by_row(block_bytes):
+    table = assert_same(paths.RAW_PENGUINS, block_bytes)
+    assert len(table) == 344
+
+
+def test_a_synthetic_export_gives_the_table_cleaned_row_by_row(tmp_path):
+    table = assert_same(synthetic_export(3000, tmp_path / "synthetic.csv"), 64 << 10)
+    assert len(table) == 3000
+
+
+def test_a_header_without_a_key_column_is_refused_before_any_row_is_read(tmp_path):
+    frame = pd.read_csv(paths.RAW_PENGUINS, dtype=str, keep_default_na=False)
+    raw = tmp_path / "no-species.csv"
+    frame.drop(columns=["Species"]).to_csv(raw, index=False)
+    message = by_distinct(raw)
+    assert message == (
+        f"{raw} failed validation against the raw Palmer Station penguins export schema "
+        "(1 problem):\n  - missing required column 'Species'\n"
+        "Fix the file (or pass --raw with a corrected copy); no outputs were written."
+    )
+
+
+def test_texts_are_numbered_across_blocks_in_the_order_they_first_appear():
+    texts = etl._Distinct()
+    first = texts.codes(pyarrow.array(["b", None, "a", "b"], pyarrow.large_string()))
+    second = texts.codes(pyarrow.array(["c", "a", None], pyarrow.large_string()))
+    assert first.to_pylist() == [0, None, 1, 0]
+    assert second.to_pylist() == [2, 1, None]
+    assert texts.values() == ["b", "a", "c", None]
+
+
+def test_the_distinct_frame_repeats_shorter_columns():
+    distinct = {name: etl._Distinct() for name in etl.BY_DISTINCT}
+    for name, texts in distinct.items():
+        texts.codes(pyarrow.array(["x", "y", "z"] if name == "Comments" else ["x"]))
+    frame = etl._distinct_frame(distinct, {"Sample Number": "7"})
+    assert frame["Comments"].tolist() == ["x", "y", "z"]
+    assert frame["Island"].tolist() == ["x", "x", "x"]
+    assert frame["Sample Number"].tolist() == ["7", "7", "7"]
+
+
+# Texts a cell may be changed to: good ones of every kind and the common mistakes.
+EDITS = {
+    "Species": [*SPECIES, "Emperor penguin", "", "adelie"],
+    "Sample Number": ["1", "12", "0", "x", "", "1" * 19, "007"],
+    "Island": ["Dream", "Biscoe", "Atlantis", ""],
+    "Individual ID": ["N1A1", ""],
+    "Clutch Completion": ["Yes", "No", "yes", ""],
+    "Date Egg": ["2007-11-09", "2009-12-01", "2010-11-11", "11/11/2007", "2007-02-30", ""],
+    "Culmen Length (mm)": ["39.1", "NA", "", "heavy", "nan", "700", "1e400", "9" * 400],
+    "Body Mass (g)": ["3750", "NA", "3.75", "9000", "\u0663\u0664\u0665\u0660"],
+    "Sex": ["MALE", "FEMALE", "NA", ".", "male"],
+    "Delta 15 N (o/oo)": ["8.94956", "NA", "-"],
+    "Comments": ["Nest never observed with full clutch.", "NA", ""],
+    "studyName": ["PAL0708", ""],
+}
+HEADER, ROWS = None, None
+
+
+def real_rows() -> tuple[list[str], list[list[str]]]:
+    global HEADER, ROWS
+    if ROWS is None:
+        with open(paths.RAW_PENGUINS, newline="", encoding="utf-8") as handle:
+            HEADER, *ROWS = list(csv.reader(handle))
+    return HEADER, ROWS
+
+
+edits = st.lists(
+    st.tuples(
+        st.integers(0, 343),
+        st.sampled_from(sorted(EDITS)).flatmap(
+            lambda column: st.tuples(st.just(column), st.sampled_from(EDITS[column]))
+        ),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=40)
+@given(changes=edits, block_kb=st.sampled_from([4, 8, 64]))
+def test_any_edited_export_earns_the_same_message_or_table_as_row_by_row(changes, block_kb):
+    header, rows = real_rows()
+    rows = [list(row) for row in rows]
+    for row, (column, text) in changes:
+        rows[row][header.index(column)] = text
+    with tempfile.TemporaryDirectory(prefix="dsops-distinct-") as scratch:
+        raw = Path(scratch) / "edited.csv"
+        with open(raw, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+        assert_same(raw, block_kb << 10)
+
+
+def test_every_clean_column_has_one_source_column():
+    clean_columns = list(etl.CLEAN_SCHEMA.columns)
+    assert sorted(etl.SOURCE) == sorted(clean_columns)
+    assert set(etl.SOURCE.values()) <= set(RAW_TO_CLEAN)
+    assert np.all([etl.SOURCE[name] in etl.RAW_SCHEMA.columns for name in clean_columns])
