@@ -58,7 +58,6 @@ log = logging.getLogger(__name__)
 MAX_EXAMPLES = 5  # offending rows shown per problem
 NA_VALUES = ["NA", ""]
 BLOCK_BYTES = 32 << 20  # read, validated and cleaned this much of the file at a time
-READ_THREADS = True
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' `str`, holding Arrow strings
 # Each block is validated for everything but the key's uniqueness, which only the whole
 # file can show: that is checked once, after the last block (see _duplicates).
@@ -189,7 +188,9 @@ def _raw_batches(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pyarrow
     try:
         reader = arrow_csv.open_csv(
             path,
-            read_options=arrow_csv.ReadOptions(block_size=block_bytes, use_threads=READ_THREADS),
+            # one thread: the blocks are processed on the other core, and a multi-threaded
+            # read of each block used more CPU for the same wall time
+            read_options=arrow_csv.ReadOptions(block_size=block_bytes, use_threads=False),
             parse_options=arrow_csv.ParseOptions(invalid_row_handler=refuse_ragged),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={name: pyarrow.large_string() for name in header},

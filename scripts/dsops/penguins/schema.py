@@ -48,31 +48,40 @@ def arrow_text(text: pd.Series) -> pyarrow.Array:
     return values.combine_chunks() if isinstance(values, pyarrow.ChunkedArray) else values
 
 
-# A column is encoded once and its encoding shared by the checks and the cleaning that
-# read it. Entries are keyed by the Arrow buffers' addresses and hold the array itself,
-# so no other data can take those addresses while an entry lives.
-_ENCODED: OrderedDict[tuple[int, ...], tuple[pyarrow.Array, pd.Series, pyarrow.Array]] = (
-    OrderedDict()
-)
+# A column is encoded (or read as whole numbers) once, and the result shared by the
+# checks and the cleaning that read it. Entries are keyed by what was computed and the
+# Arrow buffers' addresses, and hold the array itself, so no other data can take those
+# addresses while an entry lives.
+_ENCODED: OrderedDict[tuple[object, ...], tuple[pyarrow.Array, object]] = OrderedDict()
 _ENCODED_KEPT = 32  # about two blocks' worth of columns
 _ENCODED_LOCK = threading.Lock()
 
 
-def _distinct(text: pd.Series) -> tuple[pd.Series, pyarrow.Array]:
-    """The distinct values (as text) and, for each row, the position of its value."""
+def _once(kind: str, text: pd.Series, compute: Callable[[pyarrow.Array], object]) -> object:
+    """`compute` on the column's Arrow text, or its cached result for the same text."""
     arrow = arrow_text(text)
-    key = (arrow.offset, len(arrow), *(b.address if b else 0 for b in arrow.buffers()))
+    key = (kind, arrow.offset, len(arrow), *(b.address if b else 0 for b in arrow.buffers()))
     with _ENCODED_LOCK:
         if key in _ENCODED:
             _ENCODED.move_to_end(key)
-            return _ENCODED[key][1:]
-    encoded = pc.dictionary_encode(arrow)
-    distinct = pd.Series(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+            return _ENCODED[key][1]
+    result = compute(arrow)
     with _ENCODED_LOCK:
-        _ENCODED[key] = (arrow, distinct, encoded.indices)
+        _ENCODED[key] = (arrow, result)
         while len(_ENCODED) > _ENCODED_KEPT:
             _ENCODED.popitem(last=False)
+    return result
+
+
+def _encoded(arrow: pyarrow.Array) -> tuple[pd.Series, pyarrow.Array]:
+    encoded = pc.dictionary_encode(arrow)
+    distinct = pd.Series(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
     return distinct, encoded.indices
+
+
+def _distinct(text: pd.Series) -> tuple[pd.Series, pyarrow.Array]:
+    """The distinct values (as text) and, for each row, the position of its value."""
+    return _once("distinct", text, _encoded)  # type: ignore[return-value]
 
 
 def forget_encodings() -> None:
@@ -124,10 +133,14 @@ def numbers(text: pd.Series) -> pyarrow.Array:
 
 def whole_numbers(text: pd.Series) -> pyarrow.Array:
     """The values written as whole numbers of at least 1, as int64; everything else
-    missing. Sample numbers are nearly all distinct, so this one works row by row."""
-    arrow = arrow_text(text)
-    written = pc.if_else(pc.match_substring_regex(arrow, WHOLE), arrow, None)
-    return pc.cast(written, pyarrow.int64())
+    missing. Sample numbers are nearly all distinct, so this one works row by row (once
+    per column: the check and the key share it)."""
+
+    def read(arrow: pyarrow.Array) -> pyarrow.Array:
+        written = pc.if_else(pc.match_substring_regex(arrow, WHOLE), arrow, None)
+        return pc.cast(written, pyarrow.int64())
+
+    return _once("whole", text, read)  # type: ignore[return-value]
 
 
 def dates(text: pd.Series) -> pyarrow.Array:
