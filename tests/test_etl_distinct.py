@@ -156,3 +156,14 @@ def test_every_clean_column_has_one_source_column():
     assert sorted(etl.SOURCE) == sorted(clean_columns)
     assert set(etl.SOURCE.values()) <= set(RAW_TO_CLEAN)
     assert np.all([etl.SOURCE[name] in etl.RAW_SCHEMA.columns for name in clean_columns])
+
+
+def test_only_columns_free_to_hold_anything_are_left_unread(tmp_path):
+    """Region and Stage may hold any text or none and are dropped, so they are not read;
+    the table is the same whatever they hold."""
+    assert etl.FREE_TEXT == ["Region", "Stage"]
+    frame = pd.read_csv(paths.RAW_PENGUINS, dtype=str, keep_default_na=False)
+    frame.loc[3, "Region"], frame.loc[5, "Stage"] = "", "Adult, 2 eggs?"
+    raw = tmp_path / "free-text.csv"
+    frame.to_csv(raw, index=False)
+    pd.testing.assert_frame_equal(assert_same(raw), by_distinct(paths.RAW_PENGUINS))
