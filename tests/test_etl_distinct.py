@@ -26,7 +26,7 @@ SMALL_BLOCKS = 8 << 10  # the 56 KB export read in 7 blocks
 def row_by_row(path: Path) -> pd.DataFrame | str:
     """The plain way: the message the file earns, or its clean table in key order."""
     raw = etl.read_raw(path)
-    failures = etl._failures(etl.BLOCK_SCHEMA, raw)
+    failures = etl._failures(etl.RAW_VALUES_SCHEMA, raw)
     keys = etl.key_numbers(
         pyarrow.array(raw["Species"], pyarrow.large_string()),
         etl.whole_numbers(raw["Sample Number"]),

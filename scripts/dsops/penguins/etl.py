@@ -1,9 +1,12 @@
 """Extract, validate, clean and load the raw penguins export into Parquet and DuckDB.
 
 The export is streamed: Arrow's CSV reader hands over blocks of about BLOCK_BYTES as
-text, each block is validated against the raw pandera schema and cleaned, and only the
-typed columns are kept, so memory grows with the clean table rather than with the text.
-Problems from every block are gathered and reported together, with their CSV lines.
+text, and each column's texts are numbered as they come (a few thousand distinct texts
+repeat across all the rows), so memory grows with one small number per value rather
+than with the text. Then the raw pandera schema judges each distinct text once, the
+cleaning steps clean each once, the clean schema checks the result, and every row takes
+its clean values by number. Sample numbers, nearly all distinct, are judged row by row.
+Problems are gathered from the whole file and reported together, with their CSV lines.
 """
 
 import codecs
@@ -57,14 +60,14 @@ log = logging.getLogger(__name__)
 
 MAX_EXAMPLES = 5  # offending rows shown per problem
 NA_VALUES = ["NA", ""]
-BLOCK_BYTES = 32 << 20  # read, validated and cleaned this much of the file at a time
+BLOCK_BYTES = 32 << 20  # read and numbered this much of the file at a time
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' `str`, holding Arrow strings
-# Each block is validated for everything but the key's uniqueness, which only the whole
-# file can show: that is checked once, after the last block (see _duplicates).
-BLOCK_SCHEMA = copy.deepcopy(RAW_SCHEMA)
-BLOCK_SCHEMA.unique = None
-CLEAN_BLOCK_SCHEMA = copy.deepcopy(CLEAN_SCHEMA)
-CLEAN_BLOCK_SCHEMA.unique = None
+# Distinct values are validated for everything but the key's uniqueness, which only the
+# whole file's rows can show: that is checked once, after the last block (see _duplicates).
+RAW_VALUES_SCHEMA = copy.deepcopy(RAW_SCHEMA)
+RAW_VALUES_SCHEMA.unique = None
+CLEAN_VALUES_SCHEMA = copy.deepcopy(CLEAN_SCHEMA)
+CLEAN_VALUES_SCHEMA.unique = None
 KEY_SPAN = 10**18  # species code * KEY_SPAN + sample number: one integer per bird
 
 
@@ -174,10 +177,12 @@ def _header(path: Path) -> list[str]:
     return header
 
 
-def _raw_batches(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pyarrow.RecordBatch]:
-    """The export as Arrow text, a block at a time, so that validation (not the parser)
-    judges every value. Only `NA` and empty are missing. Rows with too few or too many
-    fields are refused once the whole file has been read."""
+def _raw_batches(
+    path: Path, block_bytes: int = BLOCK_BYTES, columns: list[str] | None = None
+) -> Iterator[pyarrow.RecordBatch]:
+    """The export as Arrow text (every column, or only `columns`), a block at a time, so
+    that validation (not the parser) judges every value. Only `NA` and empty are missing.
+    Rows with too few or too many fields are refused once the whole file has been read."""
     header = _header(path)
     ragged = []
 
@@ -194,6 +199,7 @@ def _raw_batches(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pyarrow
             parse_options=arrow_csv.ParseOptions(invalid_row_handler=refuse_ragged),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={name: pyarrow.large_string() for name in header},
+                include_columns=columns or [],
                 null_values=NA_VALUES,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -392,8 +398,8 @@ def keep_clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[list(CLEAN_SCHEMA.columns)]
 
 
-# Each block of validated text goes through these in order; none reorders rows, so a
-# row keeps its position (and its CSV line) until the whole table is sorted by its key.
+# Validated text goes through these in order. Each works column by column and none
+# reorders rows, so the ETL can run them once on each column's distinct texts.
 CLEANING_STEPS = [
     rename_to_snake_case,
     shorten_labels,
@@ -405,14 +411,15 @@ CLEANING_STEPS = [
 
 
 def clean_block(block: pd.DataFrame) -> pd.DataFrame:
-    """One validated block of raw text, tidied: snake_case names, short labels, typed."""
+    """Validated raw text, tidied: snake_case names, short labels, typed. Every step
+    works column by column (see SOURCE)."""
     for step in CLEANING_STEPS:
         block = block.pipe(step)
     return block
 
 
 def _validated_clean(
-    block: pd.DataFrame, schema: pa.DataFrameSchema = CLEAN_BLOCK_SCHEMA
+    block: pd.DataFrame, schema: pa.DataFrameSchema = CLEAN_VALUES_SCHEMA
 ) -> pd.DataFrame:
     try:
         return schema.validate(block, lazy=True, inplace=True)
@@ -435,13 +442,21 @@ RAW_ROWS_SCHEMA = pa.DataFrameSchema(
 CLEAN_ROWS_SCHEMA = pa.DataFrameSchema(
     {clean: CLEAN_SCHEMA.columns[clean] for clean in ROW_BY_ROW.values()}, name=CLEAN_SCHEMA.name
 )
-BY_DISTINCT = [name for name in RAW_SCHEMA.columns if name not in ROW_BY_ROW]
 # The raw column each clean column is made from. Every cleaning step works column by
 # column, so a clean value depends only on its source's text (tests hold the table
 # built this way equal to clean_block run on every row).
 DERIVED = {"year": "Date Egg"}  # clean columns not renamed from a raw one
 SOURCE = {name: DERIVED.get(name) or CLEAN_TO_RAW[name] for name in CLEAN_SCHEMA.columns}
 KEPT = sorted(set(SOURCE.values()) - set(ROW_BY_ROW))  # sources whose texts are numbered
+# Columns the raw schema lets hold any text or none, and that the clean table drops
+# (Region, Stage): nothing in them can fail, so they are not read at all.
+FREE_TEXT = [
+    name
+    for name, column in RAW_SCHEMA.columns.items()
+    if column.nullable and not column.checks and name not in SOURCE.values()
+]
+BY_DISTINCT = [name for name in RAW_SCHEMA.columns if name not in (*ROW_BY_ROW, *FREE_TEXT)]
+READ = [name for name in RAW_SCHEMA.columns if name not in FREE_TEXT]
 
 
 class _Distinct:
@@ -507,7 +522,7 @@ def _processed(path: Path, block_bytes: int, distinct: dict[str, _Distinct]) -> 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dsops-etl") as worker:
         pending: Future[_Block] | None = None
         start = 0
-        for batch in _raw_batches(path, block_bytes):
+        for batch in _raw_batches(path, block_bytes, READ):
             if pending is not None:
                 yield pending.result()
             pending = worker.submit(_process, batch, start, distinct)
@@ -519,7 +534,8 @@ def _processed(path: Path, block_bytes: int, distinct: dict[str, _Distinct]) -> 
 def _distinct_frame(distinct: dict[str, _Distinct], first: dict[str, str | None]) -> pd.DataFrame:
     """Every column's distinct texts side by side, so pandera judges them as one frame:
     row i of a column holds its text numbered i modulo their count (shorter columns
-    repeat). Row-by-row columns, judged already, hold the file's first row's text."""
+    repeat). Row-by-row columns, judged already, hold the file's first row's text;
+    free-text columns, not read, hold missing values (which they may)."""
     values = {name: texts.values() for name, texts in distinct.items()}
     length = max(len(texts) for texts in values.values())
     repeated = {
@@ -527,6 +543,7 @@ def _distinct_frame(distinct: dict[str, _Distinct], first: dict[str, str | None]
         for name, texts in values.items()
     }
     repeated.update({name: np.full(length, first[name], dtype=object) for name in ROW_BY_ROW})
+    repeated.update({name: np.full(length, None, dtype=object) for name in FREE_TEXT})
     return pd.DataFrame(
         {name: pd.Series(repeated[name], dtype=TEXT) for name in RAW_SCHEMA.columns}
     )
@@ -543,7 +560,7 @@ def _failing_rows(path: Path, block_bytes: int, failures: pd.DataFrame) -> pd.Da
         wanted.append((column, check, failing, bool(texts.isna().any())))
     found: dict[tuple[str, str], list[pd.DataFrame]] = {(c, k): [] for c, k, *_ in wanted}
     start = 0
-    for batch in _raw_batches(path, block_bytes):
+    for batch in _raw_batches(path, block_bytes, sorted({column for column, *_ in wanted})):
         for column, check, failing, missing in wanted:
             values = batch.column(column)
             hit = pc.is_in(values, value_set=failing)
@@ -607,7 +624,7 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
     failures = [block.failures for block in blocks if block.failures is not None]
     frame = _distinct_frame(distinct, first)
     try:
-        judged = _failures(BLOCK_SCHEMA, frame)
+        judged = _failures(RAW_VALUES_SCHEMA, frame)
     finally:
         forget_encodings()
     if judged is not None:
