@@ -167,3 +167,34 @@ def test_only_columns_free_to_hold_anything_are_left_unread(tmp_path):
     raw = tmp_path / "free-text.csv"
     frame.to_csv(raw, index=False)
     pd.testing.assert_frame_equal(assert_same(raw), by_distinct(paths.RAW_PENGUINS))
+
+
+def test_text_that_is_not_utf8_is_refused_in_a_column_that_is_not_numbered(tmp_path):
+    """Region is read though its texts are not numbered, so a Latin-1 byte past the
+    header's first bytes is still refused."""
+    header, rows = real_rows()
+    rows = [list(row) for row in rows]
+    rows[300][header.index("Region")] = "Anv\u00e9rs"
+    raw = tmp_path / "latin1.csv"
+    with open(raw, "w", newline="", encoding="latin-1") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+    message = by_distinct(raw, etl.BLOCK_BYTES)
+    assert message.startswith(f"{raw}: this is not a UTF-8 CSV text file ("), message
+
+
+def test_a_column_s_problems_come_in_the_schema_s_order_whatever_the_blocks():
+    """Missing values before the column's own checks, as pandera runs them, even when a
+    later check fails in an earlier block."""
+    header, rows = real_rows()
+    rows = [list(row) for row in rows]
+    sample = header.index("Sample Number")
+    rows[0][sample], rows[150][sample] = "x", "NA"
+    with tempfile.TemporaryDirectory(prefix="dsops-distinct-") as scratch:
+        raw = Path(scratch) / "order.csv"
+        with open(raw, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+        for block_bytes in (4 << 10, etl.BLOCK_BYTES):
+            message = assert_same(raw, block_bytes)
+            assert message.index("missing values (line 152") < message.index(
+                "not a whole number of at least 1 and at most 18 digits (line 2:"
+            )

@@ -1,12 +1,14 @@
 """Extract, validate, clean and load the raw penguins export into Parquet and DuckDB.
 
 The export is streamed: Arrow's CSV reader hands over blocks of about BLOCK_BYTES as
-text, and each column's texts are numbered as they come (a few thousand distinct texts
-repeat across all the rows), so memory grows with one small number per value rather
-than with the text. Then the raw pandera schema judges each distinct text once, the
-cleaning steps clean each once, the clean schema checks the result, and every row takes
-its clean values by number. Sample numbers, nearly all distinct, are judged row by row.
-Problems are gathered from the whole file and reported together, with their CSV lines.
+text, and each column's texts are numbered as they come, so memory grows with one
+small number per value rather than with the text. Then the raw pandera schema judges
+the distinct texts, the cleaning steps clean each once, the clean schema checks the
+result, and every row takes its clean values by number. This pays off when values
+repeat; a column with a different text on nearly every row costs more than it would
+row by row (a Python dictionary entry per text). Sample numbers, nearly all distinct,
+are judged row by row. Problems are gathered from the whole file and reported
+together, with their CSV lines.
 """
 
 import codecs
@@ -449,14 +451,14 @@ DERIVED = {"year": "Date Egg"}  # clean columns not renamed from a raw one
 SOURCE = {name: DERIVED.get(name) or CLEAN_TO_RAW[name] for name in CLEAN_SCHEMA.columns}
 KEPT = sorted(set(SOURCE.values()) - set(ROW_BY_ROW))  # sources whose texts are numbered
 # Columns the raw schema lets hold any text or none, and that the clean table drops
-# (Region, Stage): nothing in them can fail, so they are not read at all.
+# (Region, Stage): nothing in them can fail, so their texts are not numbered. They are
+# still read, so Arrow checks that they are UTF-8 text.
 FREE_TEXT = [
     name
     for name, column in RAW_SCHEMA.columns.items()
     if column.nullable and not column.checks and name not in SOURCE.values()
 ]
 BY_DISTINCT = [name for name in RAW_SCHEMA.columns if name not in (*ROW_BY_ROW, *FREE_TEXT)]
-READ = [name for name in RAW_SCHEMA.columns if name not in FREE_TEXT]
 
 
 class _Distinct:
@@ -522,7 +524,7 @@ def _processed(path: Path, block_bytes: int, distinct: dict[str, _Distinct]) -> 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dsops-etl") as worker:
         pending: Future[_Block] | None = None
         start = 0
-        for batch in _raw_batches(path, block_bytes, READ):
+        for batch in _raw_batches(path, block_bytes):
             if pending is not None:
                 yield pending.result()
             pending = worker.submit(_process, batch, start, distinct)
@@ -535,7 +537,7 @@ def _distinct_frame(distinct: dict[str, _Distinct], first: dict[str, str | None]
     """Every column's distinct texts side by side, so pandera judges them as one frame:
     row i of a column holds its text numbered i modulo their count (shorter columns
     repeat). Row-by-row columns, judged already, hold the file's first row's text;
-    free-text columns, not read, hold missing values (which they may)."""
+    free-text columns, not numbered, hold missing values (which they may)."""
     values = {name: texts.values() for name, texts in distinct.items()}
     length = max(len(texts) for texts in values.values())
     repeated = {
@@ -583,12 +585,27 @@ def _failing_rows(path: Path, block_bytes: int, failures: pd.DataFrame) -> pd.Da
     return pd.concat([frame for frames in found.values() for frame in frames], ignore_index=True)
 
 
+def _check_rank(column: str, check: str) -> int:
+    """Where pandera runs `check` among a column's: missing values first, then the
+    column's checks in the order they are declared."""
+    if check == "not_nullable":
+        return 0
+    names = [c.name.partition("(")[0] for c in RAW_SCHEMA.columns[column].checks]
+    name = check.partition("(")[0]
+    return 1 + names.index(name) if name in names else len(names) + 1
+
+
 def _in_schema_order(failures: list[pd.DataFrame]) -> pd.DataFrame:
-    """Failure cases, column by column in the schema's order."""
+    """Failure cases, column by column in the schema's order and, within a column,
+    check by check in pandera's order (whichever block each failed in first)."""
     cases = pd.concat(failures, ignore_index=True)
     position = {name: i for i, name in enumerate(RAW_SCHEMA.columns)}
-    rank = cases["column"].map(position).fillna(-1)
-    return cases.iloc[np.argsort(rank.to_numpy(), kind="stable")]
+    rank = [
+        (position.get(column, -1), _check_rank(column, check) if column in position else 0)
+        for column, check in zip(cases["column"], cases["check"], strict=True)
+    ]
+    order = sorted(range(len(rank)), key=rank.__getitem__)  # stable: rows keep their order
+    return cases.iloc[order]
 
 
 def _header_failures(path: Path) -> None:
@@ -603,9 +620,11 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
     """Read, validate and clean the raw export (no files written); the cleaned table as
     Arrow, sorted by its key.
 
-    The file is read once, a block at a time: each column's texts are numbered (see
+    The file is read a block at a time: each column's texts are numbered (see
     _Distinct), and sample numbers are judged row by row. Then pandera judges every
-    column's distinct texts at once, clean_block cleans them once and the clean schema
+    column's distinct texts in one frame (see _distinct_frame); if something fails, the
+    failing columns are read a second time to find its lines. Otherwise clean_block
+    cleans the distinct texts once and the clean schema
     checks the result; each row takes its clean values by its texts' numbers. One message
     lists every problem in the file with its lines; the key's uniqueness is checked once,
     on the whole file's keys."""
@@ -614,6 +633,7 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
     try:
         blocks = list(_processed(path, block_bytes, distinct))
     finally:
+        forget_encodings()  # the blocks' sample numbers are not needed any more
         _give_back_freed_memory()
     first = next((block.first for block in blocks if block.first), None)
     if first is None:
@@ -640,7 +660,9 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
         clean = _validated_clean(clean_block(frame))
     finally:
         forget_encodings()
-    return _in_key_order(clean, blocks, order)
+    values = pyarrow.Table.from_pandas(clean, preserve_index=False)
+    del frame, clean, distinct, every_key  # only the cleaned values and numbers are needed
+    return _in_key_order(values, blocks, order)
 
 
 def _give_back_freed_memory() -> None:
@@ -650,12 +672,12 @@ def _give_back_freed_memory() -> None:
     pyarrow.default_memory_pool().release_unused()
 
 
-def _in_key_order(clean: pd.DataFrame, blocks: list[_Block], order: np.ndarray) -> pyarrow.Table:
+def _in_key_order(values: pyarrow.Table, blocks: list[_Block], order: np.ndarray) -> pyarrow.Table:
     """The clean table in one stable row order (species, then sample number), so reruns
     write the same bytes: each clean column takes the values its source's distinct texts
-    were cleaned to (`clean`), by each row's number, in key order. Built two columns at a
-    time (Arrow's take releases the GIL), each block's numbers let go once placed."""
-    values = pyarrow.Table.from_pandas(clean, preserve_index=False)
+    were cleaned to (`values`), by each row's number, in key order. Built two columns at a
+    time (Arrow's take releases the GIL); each source's per-block numbers are let go once
+    put in key order."""
     pieces = {name: [block.codes[name] for block in blocks] for name in KEPT}
     pieces |= {raw: [block.sample_numbers for block in blocks] for raw in ROW_BY_ROW}
     blocks.clear()

@@ -53,7 +53,7 @@ def arrow_text(text: pd.Series) -> pyarrow.Array:
 # Arrow buffers' addresses, and hold the array itself, so no other data can take those
 # addresses while an entry lives.
 _ENCODED: OrderedDict[tuple[object, ...], tuple[pyarrow.Array, object]] = OrderedDict()
-_ENCODED_KEPT = 32  # about two blocks' worth of columns
+_ENCODED_KEPT = 16  # more than a column's checks and cleaning need at once
 _ENCODED_LOCK = threading.Lock()
 
 
