@@ -4,6 +4,7 @@ the raw schema run on every row, clean_block run on every row, the rows sorted b
 """
 
 import csv
+import functools
 import tempfile
 from pathlib import Path
 
@@ -115,15 +116,14 @@ EDITS = {
     "Comments": ["Nest never observed with full clutch.", "NA", ""],
     "studyName": ["PAL0708", ""],
 }
-HEADER, ROWS = None, None
 
 
+@functools.cache
 def real_rows() -> tuple[list[str], list[list[str]]]:
-    global HEADER, ROWS
-    if ROWS is None:
-        with open(paths.RAW_PENGUINS, newline="", encoding="utf-8") as handle:
-            HEADER, *ROWS = list(csv.reader(handle))
-    return HEADER, ROWS
+    """The real export's header and rows (callers copy the rows before editing them)."""
+    with open(paths.RAW_PENGUINS, newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle))
+    return header, rows
 
 
 edits = st.lists(

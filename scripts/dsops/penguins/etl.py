@@ -181,9 +181,10 @@ def _header(path: Path) -> list[str]:
 
 def _raw_batches(
     path: Path, block_bytes: int = BLOCK_BYTES, columns: list[str] | None = None
-) -> Iterator[pyarrow.RecordBatch]:
-    """The export as Arrow text (every column, or only `columns`), a block at a time, so
-    that validation (not the parser) judges every value. Only `NA` and empty are missing.
+) -> Iterator[tuple[int, pyarrow.RecordBatch]]:
+    """The export as Arrow text (every column, or only `columns`), a block at a time,
+    each with its first data row's number (line - 2), so that validation (not the
+    parser) judges every value. Only `NA` and empty are missing.
     Rows with too few or too many fields are refused once the whole file has been read."""
     header = _header(path)
     ragged = []
@@ -207,7 +208,10 @@ def _raw_batches(
                 quoted_strings_can_be_null=True,
             ),
         )
-        yield from reader
+        start = 0
+        for batch in reader:
+            yield start, batch
+            start += batch.num_rows
     except pyarrow.ArrowInvalid as err:
         if "UTF8" in str(err) or "UTF-8" in str(err):
             raise _first_bad_utf8(path) from None
@@ -227,10 +231,8 @@ def _as_text(batch: pyarrow.RecordBatch, start: int) -> pd.DataFrame:
 def raw_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pd.DataFrame]:
     """The export as pandas text, a block at a time (see _raw_batches), each indexed by
     data row (line - 2)."""
-    start = 0
-    for batch in _raw_batches(path, block_bytes):
+    for start, batch in _raw_batches(path, block_bytes):
         yield _as_text(batch, start)
-        start += batch.num_rows
 
 
 def read_raw(path: Path) -> pd.DataFrame:
@@ -523,12 +525,10 @@ def _processed(path: Path, block_bytes: int, distinct: dict[str, _Distinct]) -> 
     worker, so texts are numbered in the order the file has them."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dsops-etl") as worker:
         pending: Future[_Block] | None = None
-        start = 0
-        for batch in _raw_batches(path, block_bytes):
+        for start, batch in _raw_batches(path, block_bytes):
             if pending is not None:
                 yield pending.result()
             pending = worker.submit(_process, batch, start, distinct)
-            start += batch.num_rows
         if pending is not None:
             yield pending.result()
 
@@ -561,8 +561,7 @@ def _failing_rows(path: Path, block_bytes: int, failures: pd.DataFrame) -> pd.Da
         failing = pyarrow.array(texts.dropna().unique().tolist(), pyarrow.large_string())
         wanted.append((column, check, failing, bool(texts.isna().any())))
     found: dict[tuple[str, str], list[pd.DataFrame]] = {(c, k): [] for c, k, *_ in wanted}
-    start = 0
-    for batch in _raw_batches(path, block_bytes, sorted({column for column, *_ in wanted})):
+    for start, batch in _raw_batches(path, block_bytes, sorted({c for c, *_ in wanted})):
         for column, check, failing, missing in wanted:
             values = batch.column(column)
             hit = pc.is_in(values, value_set=failing)
@@ -581,7 +580,6 @@ def _failing_rows(path: Path, block_bytes: int, failures: pd.DataFrame) -> pd.Da
                     }
                 )
             )
-        start += batch.num_rows
     return pd.concat([frame for frames in found.values() for frame in frames], ignore_index=True)
 
 
@@ -600,12 +598,17 @@ def _in_schema_order(failures: list[pd.DataFrame]) -> pd.DataFrame:
     check by check in pandera's order (whichever block each failed in first)."""
     cases = pd.concat(failures, ignore_index=True)
     position = {name: i for i, name in enumerate(RAW_SCHEMA.columns)}
-    rank = [
-        (position.get(column, -1), _check_rank(column, check) if column in position else 0)
-        for column, check in zip(cases["column"], cases["check"], strict=True)
-    ]
-    order = sorted(range(len(rank)), key=rank.__getitem__)  # stable: rows keep their order
-    return cases.iloc[order]
+    pairs = cases[["column", "check"]]
+    rank = np.array(  # pairs in order of first appearance, as ngroup numbers them
+        [
+            (position[column], _check_rank(column, check)) if column in position else (-1, 0)
+            for column, check in pairs.drop_duplicates().itertuples(index=False)
+        ],
+        dtype=[("column", "i8"), ("check", "i8")],
+    )
+    groups = pairs.groupby(["column", "check"], sort=False, dropna=False)
+    # one rank per (column, check), spread to its rows; a stable sort keeps their order
+    return cases.iloc[np.argsort(rank[groups.ngroup().to_numpy()], kind="stable")]
 
 
 def _header_failures(path: Path) -> None:
