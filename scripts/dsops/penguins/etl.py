@@ -650,11 +650,12 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
         judged = _failures(RAW_VALUES_SCHEMA, frame)
     finally:
         forget_encodings()
-    if judged is not None:
-        judged = judged[~judged["column"].isin(list(ROW_BY_ROW))]  # judged row by row
-    if failures or len(shared) or (judged is not None and len(judged)):
+    if judged is None:
+        judged = _NO_FAILURES
+    judged = judged[~judged["column"].isin(list(ROW_BY_ROW))]  # judged row by row already
+    if failures or len(shared) or len(judged):
         blocks.clear()  # nothing will be written
-        if judged is not None and len(judged):
+        if len(judged):
             failures.append(_failing_rows(path, block_bytes, judged))
         cases = _in_schema_order(failures) if failures else _NO_FAILURES
         duplicate = _duplicate_problem(every_key, shared) if len(shared) else None
