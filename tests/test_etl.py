@@ -8,7 +8,10 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from dsops.penguins import etl
 from dsops.penguins.columns import SPECIES
 from dsops.penguins.etl import load_raw, raw_blocks, read_raw, run_etl, write_outputs
 from dsops.penguins.schema import CLEAN_SCHEMA
@@ -165,6 +168,53 @@ def test_problems_in_different_blocks_are_reported_together_with_their_lines(tmp
         "column 'Body Mass (g)' has values that are not a number "
         "(line 3: 'heavy'; line 301: '4 kg')"
     ) in message
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_lines_are_counted_past_empty_lines(tmp_path, ending):
+    """The reader skips empty lines; a message still names the line a reader's editor
+    shows, whatever block the row is in."""
+    lines = config_raw().read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    mass = header.index("Body Mass (g)")
+    fields = next(csv.reader([lines[300]]))
+    fields[mass] = "4 kg"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    lines[300] = out.getvalue()  # line 301 before the empty lines are added
+    lines[320] = lines[5]  # line 321 repeats line 6's bird
+    lines[4:4] = ["", ""]  # lines 5 and 6 are empty: line 6 moves to 8, 301 to 303, 321 to 323
+    lines[200:200] = [""]  # one more before the later rows: 303 moves to 304, 323 to 324
+    raw = tmp_path / "empty-lines.csv"
+    raw.write_bytes((ending.join(lines) + ending).encode())
+    with pytest.raises(DsopsError) as found:
+        load_raw(raw, block_bytes=SMALL_BLOCKS)
+    message = str(found.value)
+    assert "(line 304: '4 kg')" in message
+    assert "but 2 rows share a pair (line 8: " in message and "line 324: " in message
+    numbered = raw.read_bytes().decode().split(ending)
+    assert next(csv.reader([numbered[304 - 1]]))[mass] == "4 kg"
+    assert numbered[324 - 1] == numbered[8 - 1]
+
+
+@given(
+    text=st.binary(max_size=60).map(lambda b: bytes(b"ab\n\r,"[x % 5] for x in b)),
+    piece_bytes=st.integers(min_value=1, max_value=8),
+)
+def test_empty_lines_are_found_across_pieces(tmp_path_factory, text, piece_bytes):
+    raw = tmp_path_factory.mktemp("empty") / "rows.csv"
+    raw.write_bytes(text)
+    lines = text.split(b"\n")[:-1]  # each ended by LF
+    expected = [n for n, line in enumerate(lines, start=1) if n > 1 and line in (b"", b"\r")]
+    assert etl._empty_lines(raw, piece_bytes) == expected
+
+
+def test_line_numbers_skip_each_empty_line_after_the_header(tmp_path):
+    raw = tmp_path / "rows.csv"
+    raw.write_bytes(b"h\n\n1\n\n\n2\r\n\r\n3\n")  # rows on lines 3, 6 and 8
+    line = etl._Lines(raw)
+    assert [line(row) for row in (0, 1, 2)] == ["3", "6", "8"]
+    assert line(float("nan")) == "?"
 
 
 def test_an_export_in_key_order_and_a_shuffled_one_give_the_same_bytes(tmp_path):

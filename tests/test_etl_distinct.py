@@ -36,8 +36,9 @@ def row_by_row(path: Path) -> pd.DataFrame | str:
     shared = etl._duplicates(keys, order)
     if failures is not None or len(shared):
         cases = etl._in_schema_order([failures]) if failures is not None else etl._NO_FAILURES
-        duplicate = etl._duplicate_problem(keys, shared) if len(shared) else None
-        return etl.explain_failures(path, cases, duplicate)
+        line = etl._Lines(path)
+        duplicate = etl._duplicate_problem(keys, shared, line) if len(shared) else None
+        return etl.explain_failures(path, cases, duplicate, line)
     clean = etl._validated_clean(etl.clean_block(raw))
     return clean.iloc[order].reset_index(drop=True)
 

@@ -183,8 +183,8 @@ def _raw_batches(
     path: Path, block_bytes: int = BLOCK_BYTES, columns: list[str] | None = None
 ) -> Iterator[tuple[int, pyarrow.RecordBatch]]:
     """The export as Arrow text (every column, or only `columns`), a block at a time,
-    each with its first data row's number (line - 2), so that validation (not the
-    parser) judges every value. Only `NA` and empty are missing.
+    each with its first data row's number (0 for the first; see _Lines for its line), so
+    that validation (not the parser) judges every value. Only `NA` and empty are missing.
     Rows with too few or too many fields are refused once the whole file has been read."""
     header = _header(path)
     ragged = []
@@ -222,7 +222,7 @@ def _raw_batches(
 
 
 def _as_text(batch: pyarrow.RecordBatch, start: int) -> pd.DataFrame:
-    """A block as pandas text columns (no copy), indexed by data row (line - 2)."""
+    """A block as pandas text columns (no copy), indexed by data row (see _Lines)."""
     frame = batch.to_pandas(types_mapper={pyarrow.large_string(): TEXT}.get)
     frame.index = pd.RangeIndex(start, start + len(frame))
     return frame
@@ -230,7 +230,7 @@ def _as_text(batch: pyarrow.RecordBatch, start: int) -> pd.DataFrame:
 
 def raw_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[pd.DataFrame]:
     """The export as pandas text, a block at a time (see _raw_batches), each indexed by
-    data row (line - 2)."""
+    data row (see _Lines)."""
     for start, batch in _raw_batches(path, block_bytes):
         yield _as_text(batch, start)
 
@@ -243,12 +243,43 @@ def read_raw(path: Path) -> pd.DataFrame:
     return pd.concat(blocks)
 
 
-def _line(index: object) -> str:
-    """CSV line number of a data row (line 1 is the header); '?' if pandera gave none."""
-    try:
-        return str(int(index) + 2)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return "?"
+def _empty_lines(path: Path, piece_bytes: int = 16 << 20) -> list[int]:
+    """Numbers of the empty lines after the first (ending in LF or CR LF), read in pieces:
+    an empty line follows each LF that another LF, or CR LF, comes right after."""
+    found: set[int] = set()
+    before, carry = 0, b""  # LFs before the end of the last piece; its last two bytes
+    with open(path, "rb") as handle:
+        while piece := handle.read(piece_bytes):
+            data = np.frombuffer(carry + piece, dtype=np.uint8)
+            lf = np.flatnonzero(data == ord("\n"))
+            gap = np.diff(lf)
+            empty = (gap == 1) | ((gap == 2) & (data[lf[:-1] + 1] == ord("\r")))
+            first = before - carry.count(b"\n")  # LFs before data[0]
+            found.update((first + np.flatnonzero(empty) + 2).tolist())  # again for `carry`
+            before = first + len(lf)
+            carry = bytes(data[-2:])
+    return sorted(found)
+
+
+class _Lines:
+    """CSV line numbers of data rows, for messages. Arrow's reader skips empty lines, so
+    data row r (0 for the first) is on line r + 2 plus the empty lines before it. The file
+    is scanned for them once, on the first call: only when a message names lines."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows_before: np.ndarray | None = None  # data rows before each empty line
+
+    def __call__(self, row: object) -> str:
+        """The line of data row `row`; '?' if pandera gave no row."""
+        try:
+            number = int(row)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return "?"
+        if self.rows_before is None:
+            empty = np.array(_empty_lines(self.path), dtype=np.int64)
+            self.rows_before = empty - 2 - np.arange(len(empty))
+        return str(number + 2 + int(np.searchsorted(self.rows_before, number, side="right")))
 
 
 def _describe_check(check: str) -> str:
@@ -270,9 +301,9 @@ def _describe_check(check: str) -> str:
     return f"values failing {check}"
 
 
-def _examples(cases: pd.DataFrame) -> str:
+def _examples(cases: pd.DataFrame, line: _Lines) -> str:
     shown = [
-        f"line {_line(row['index'])}: {row['failure_case']!r}"
+        f"line {line(row['index'])}: {row['failure_case']!r}"
         for _, row in cases.head(MAX_EXAMPLES).iterrows()
     ]
     more = len(cases) - MAX_EXAMPLES
@@ -303,10 +334,10 @@ def _duplicates(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
     return np.flatnonzero(shared)
 
 
-def _duplicate_problem(keys: np.ndarray, positions: np.ndarray) -> str:
+def _duplicate_problem(keys: np.ndarray, positions: np.ndarray, line: _Lines) -> str:
     labels = list(SPECIES)
     shown = [
-        f"line {position + 2}: "
+        f"line {line(position)}: "
         f"{(labels[keys[position] // KEY_SPAN], str(keys[position] % KEY_SPAN))!r}"
         for position in positions[:MAX_EXAMPLES]
     ]
@@ -316,9 +347,12 @@ def _duplicate_problem(keys: np.ndarray, positions: np.ndarray) -> str:
     )
 
 
-def explain_failures(path: Path, failures: pd.DataFrame, duplicate: str | None = None) -> str:
+def explain_failures(
+    path: Path, failures: pd.DataFrame, duplicate: str | None = None, line: _Lines | None = None
+) -> str:
     """Turn pandera's failure-case table (and the key check's finding) into a message
-    naming columns and CSV lines."""
+    naming columns and CSV lines (`line` gives a data row's; see _Lines)."""
+    line = line or _Lines(path)
     problems: list[str] = []
     missing = failures[failures["check"] == "column_in_dataframe"]
     for column in missing["failure_case"].drop_duplicates():
@@ -327,7 +361,9 @@ def explain_failures(path: Path, failures: pd.DataFrame, duplicate: str | None =
         problems.append(duplicate)
     per_column = failures[failures["schema_context"] == "Column"]
     for (column, check), cases in per_column.groupby(["column", "check"], sort=False):
-        problems.append(f"column {column!r} has {_describe_check(check)} ({_examples(cases)})")
+        problems.append(
+            f"column {column!r} has {_describe_check(check)} ({_examples(cases, line)})"
+        )
     if not problems:  # a failure pandera reports in a form not handled above
         problems = [f"{row['check']}: {row['failure_case']!r}" for _, row in failures.iterrows()]
     listed = "\n".join(f"  - {problem}" for problem in problems)
@@ -658,8 +694,9 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
         if len(judged):
             failures.append(_failing_rows(path, block_bytes, judged))
         cases = _in_schema_order(failures) if failures else _NO_FAILURES
-        duplicate = _duplicate_problem(every_key, shared) if len(shared) else None
-        raise DataValidationError(explain_failures(path, cases, duplicate))
+        line = _Lines(path)
+        duplicate = _duplicate_problem(every_key, shared, line) if len(shared) else None
+        raise DataValidationError(explain_failures(path, cases, duplicate, line))
     try:
         clean = _validated_clean(clean_block(frame))
     finally:
