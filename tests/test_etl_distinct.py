@@ -7,6 +7,7 @@ import csv
 import functools
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -87,16 +88,25 @@ def test_texts_are_numbered_across_blocks_in_the_order_they_first_appear():
     texts = etl._Distinct()
     first = texts.codes(pyarrow.array(["b", None, "a", "b"], pyarrow.large_string()))
     second = texts.codes(pyarrow.array(["c", "a", None], pyarrow.large_string()))
-    assert first.to_pylist() == [0, None, 1, 0]
-    assert second.to_pylist() == [2, 1, None]
-    assert texts.values() == ["b", "a", "c", None]
+    numbers = texts.unify([first, second])
+    assert [block.to_pylist() for block in numbers] == [[0, None, 1, 0], [2, 1, None]]
+    assert texts.values().to_pylist() == ["b", "a", "c", None]
+
+
+def test_a_column_that_is_not_kept_has_its_texts_in_the_order_they_first_appear():
+    texts = etl._Distinct()
+    texts.codes(pyarrow.array(["b", "a", "b"], pyarrow.large_string()))
+    texts.codes(pyarrow.array(["c", "a"], pyarrow.large_string()))
+    assert texts.unify([]) == []
+    assert texts.values().to_pylist() == ["b", "a", "c"]
 
 
 def test_the_distinct_frame_repeats_shorter_columns():
     distinct = {name: etl._Distinct() for name in etl.BY_DISTINCT}
     for name, texts in distinct.items():
         texts.codes(pyarrow.array(["x", "y", "z"] if name == "Comments" else ["x"]))
-    frame = etl._distinct_frame(distinct, {"Sample Number": "7"})
+        texts.unify([])
+    [frame] = etl._distinct_frames(distinct, {"Sample Number": "7"})
     assert frame["Comments"].tolist() == ["x", "y", "z"]
     assert frame["Island"].tolist() == ["x", "x", "x"]
     assert frame["Sample Number"].tolist() == ["7", "7", "7"]
@@ -139,8 +149,16 @@ edits = st.lists(
 
 
 @settings(max_examples=40)
-@given(changes=edits, block_kb=st.sampled_from([4, 8, 64]))
-def test_any_edited_export_earns_the_same_message_or_table_as_row_by_row(changes, block_kb):
+@given(
+    changes=edits,
+    block_kb=st.sampled_from([4, 8, 64]),
+    own_frame=st.sampled_from([etl.OWN_FRAME_TEXTS, 2, 100]),
+)
+def test_any_edited_export_earns_the_same_message_or_table_as_row_by_row(
+    changes, block_kb, own_frame
+):
+    """Also with columns of many texts judged in frames of their own (see
+    test_columns_with_many_texts_are_judged_in_frames_of_their_own)."""
     header, rows = real_rows()
     rows = [list(row) for row in rows]
     for row, (column, text) in changes:
@@ -149,7 +167,31 @@ def test_any_edited_export_earns_the_same_message_or_table_as_row_by_row(changes
         raw = Path(scratch) / "edited.csv"
         with open(raw, "w", newline="", encoding="utf-8") as handle:
             csv.writer(handle, lineterminator="\n").writerows([header, *rows])
-        assert_same(raw, block_kb << 10)
+        with mock.patch.object(etl, "OWN_FRAME_TEXTS", own_frame):
+            assert_same(raw, block_kb << 10)
+
+
+@pytest.mark.parametrize("own_frame", [2, 100])
+def test_columns_with_many_texts_are_judged_in_frames_of_their_own(own_frame):
+    """The real export has 190 Individual IDs and about 330 texts in each isotope column:
+    with a lower limit they get frames of their own, and the table is the same."""
+    made, real = [], etl._distinct_frames
+
+    def spy(*args):
+        frames = real(*args)
+        made.append(list(frames))  # clean_table lets each go once cleaned
+        return frames
+
+    with (
+        mock.patch.object(etl, "OWN_FRAME_TEXTS", own_frame),
+        mock.patch.object(etl, "_distinct_frames", spy),
+    ):
+        assert_same(paths.RAW_PENGUINS)
+    [frames] = made
+    alone = [frame.columns for frame in frames[1:]]
+    assert len(frames) > 2 and all(len(columns) == 1 for columns in alone)
+    assert {column for columns in alone for column in columns} >= {"Individual ID"}
+    assert len(frames[0]) <= own_frame
 
 
 def test_every_clean_column_has_one_source_column():

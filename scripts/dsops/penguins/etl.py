@@ -5,9 +5,9 @@ text, and each column's texts are numbered as they come, so memory grows with on
 small number per value rather than with the text. Then the raw pandera schema judges
 the distinct texts, the cleaning steps clean each once, the clean schema checks the
 result, and every row takes its clean values by number. This pays off when values
-repeat; a column with a different text on nearly every row costs more than it would
-row by row (a Python dictionary entry per text). Sample numbers, nearly all distinct,
-are judged row by row. Problems are gathered from the whole file and reported
+repeat; a column with a different text on nearly every row is judged and cleaned in a
+frame of its own (see _distinct_frames). Sample numbers, nearly all distinct, are
+judged row by row. Problems are gathered from the whole file and reported
 together, with their CSV lines.
 """
 
@@ -64,6 +64,7 @@ MAX_EXAMPLES = 5  # offending rows shown per problem
 NA_VALUES = ["NA", ""]
 BLOCK_BYTES = 32 << 20  # read and numbered this much of the file at a time
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' `str`, holding Arrow strings
+TEXT_TYPE = pyarrow.large_string()  # how the reader gives every column
 # Distinct values are validated for everything but the key's uniqueness, which only the
 # whole file's rows can show: that is checked once, after the last block (see _duplicates).
 RAW_VALUES_SCHEMA = copy.deepcopy(RAW_SCHEMA)
@@ -201,7 +202,7 @@ def _raw_batches(
             read_options=arrow_csv.ReadOptions(block_size=block_bytes, use_threads=False),
             parse_options=arrow_csv.ParseOptions(invalid_row_handler=refuse_ragged),
             convert_options=arrow_csv.ConvertOptions(
-                column_types={name: pyarrow.large_string() for name in header},
+                column_types={name: TEXT_TYPE for name in header},
                 include_columns=columns or [],
                 null_values=NA_VALUES,
                 strings_can_be_null=True,
@@ -223,7 +224,7 @@ def _raw_batches(
 
 def _as_text(batch: pyarrow.RecordBatch, start: int) -> pd.DataFrame:
     """A block as pandas text columns (no copy), indexed by data row (see _Lines)."""
-    frame = batch.to_pandas(types_mapper={pyarrow.large_string(): TEXT}.get)
+    frame = batch.to_pandas(types_mapper={TEXT_TYPE: TEXT}.get)
     frame.index = pd.RangeIndex(start, start + len(frame))
     return frame
 
@@ -394,12 +395,21 @@ def rename_to_snake_case(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=RAW_TO_CLEAN)
 
 
+LABELS = {  # column: its raw levels and their short labels
+    "species": (list(SPECIES), list(SPECIES.values())),
+    "island": (ISLANDS, ISLANDS),
+    "sex": (list(RAW_SEXES), list(RAW_SEXES.values())),
+}
+
+
 def shorten_labels(frame: pd.DataFrame) -> pd.DataFrame:
     """Short species and sex labels, as categories with every level declared."""
     return frame.assign(
-        species=_categorical(frame["species"], list(SPECIES), list(SPECIES.values())),
-        island=_categorical(frame["island"], ISLANDS, ISLANDS),
-        sex=_categorical(frame["sex"], list(RAW_SEXES), list(RAW_SEXES.values())),
+        **{
+            column: _categorical(frame[column], *LABELS[column])
+            for column in LABELS
+            if column in frame
+        }
     )
 
 
@@ -408,38 +418,44 @@ NUMERIC_COLUMNS = [*MEASUREMENTS, "delta_15n", "delta_13c"]
 
 def type_flags_and_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Clutch completion as a boolean, sample number as a 64-bit integer."""
-    sample = arrow_text(frame["sample_number"])  # validated digits
-    return frame.assign(
-        clutch_completion=frame["clutch_completion"].eq("Yes").astype(bool),
-        sample_number=pc.cast(sample, pyarrow.int64()).to_numpy(),
-    )
+    typed = {}
+    if "clutch_completion" in frame:
+        typed["clutch_completion"] = frame["clutch_completion"].eq("Yes").astype(bool)
+    if "sample_number" in frame:
+        sample = arrow_text(frame["sample_number"])  # validated digits
+        typed["sample_number"] = pc.cast(sample, pyarrow.int64()).to_numpy()
+    return frame.assign(**typed)
 
 
 def parse_numbers_and_dates(frame: pd.DataFrame) -> pd.DataFrame:
     """Measurements as floats and the egg date as a date, from text the raw schema
     has already shown to be decimal numbers and real YYYY-MM-DD dates (the same parsers
     the schema's checks use)."""
-    return frame.assign(
-        **{
-            column: numbers(frame[column]).to_numpy(zero_copy_only=False)
-            for column in NUMERIC_COLUMNS
-        },
-        date_egg=dates(frame["date_egg"]).to_numpy(zero_copy_only=False),
-    )
+    parsed = {
+        column: numbers(frame[column]).to_numpy(zero_copy_only=False)
+        for column in NUMERIC_COLUMNS
+        if column in frame
+    }
+    if "date_egg" in frame:
+        parsed["date_egg"] = dates(frame["date_egg"]).to_numpy(zero_copy_only=False)
+    return frame.assign(**parsed)
 
 
 def add_study_year(frame: pd.DataFrame) -> pd.DataFrame:
     """The study season, from the date the first egg was observed."""
+    if "date_egg" not in frame:
+        return frame
     return frame.assign(year=frame["date_egg"].dt.year.astype("int64"))
 
 
 def keep_clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """The clean schema's columns in its order; the export's constant columns drop."""
-    return frame[list(CLEAN_SCHEMA.columns)]
+    return frame[[column for column in CLEAN_SCHEMA.columns if column in frame]]
 
 
-# Validated text goes through these in order. Each works column by column and none
-# reorders rows, so the ETL can run them once on each column's distinct texts.
+# Validated text goes through these in order. Each works column by column, on the
+# columns the frame has, and none reorders rows, so the ETL can run them once on each
+# column's distinct texts, a group of columns at a time.
 CLEANING_STEPS = [
     rename_to_snake_case,
     shorten_labels,
@@ -500,36 +516,61 @@ BY_DISTINCT = [name for name in RAW_SCHEMA.columns if name not in (*ROW_BY_ROW, 
 
 
 class _Distinct:
-    """One column's distinct texts over the whole file, numbered in order of first
-    appearance, and whether a value is missing."""
+    """One column's distinct texts over the whole file and whether a value is missing.
+    Each block's texts are dictionary-encoded by Arrow as they come; once the file is
+    read, unify() gives every distinct text one number for the whole file, in order of
+    first appearance (Arrow's dictionary unifier: one hash table per column, in C++)."""
 
     def __init__(self) -> None:
-        self.number: dict[str, int] = {}
+        self.dictionaries: list[pyarrow.Array] = []  # each block's distinct texts
+        self.texts: pyarrow.Array | None = None  # the whole file's, once unified
         self.missing = False
 
-    def codes(self, column: pyarrow.Array) -> pyarrow.Array:
-        """Each row's text as its number (null where missing); a new text takes the next
-        number. A hash per row in Arrow, then a dictionary lookup per distinct text."""
+    def codes(self, column: pyarrow.Array) -> pyarrow.DictionaryArray:
+        """The block's texts as numbers into the block's own distinct texts (see unify)."""
         encoded = pc.dictionary_encode(column)
-        number = self.number
-        found = np.fromiter(
-            (number.setdefault(text, len(number)) for text in encoded.dictionary.to_pylist()),
-            dtype=np.int32,
-            count=len(encoded.dictionary),
-        )
+        self.dictionaries.append(encoded.dictionary)
         self.missing = self.missing or column.null_count > 0
-        return pyarrow.array(found).take(encoded.indices)
+        return encoded
 
-    def values(self) -> list[str | None]:
-        """The distinct texts in the order of their numbers, then None if one is missing."""
-        return [*self.number, *([None] if self.missing else [])]
+    def unify(self, blocks: list[pyarrow.DictionaryArray]) -> list[pyarrow.Array]:
+        """Number the distinct texts for the whole file; `blocks`, the codes() of every
+        block (or none, for a column that is checked but not kept), as those numbers."""
+        codes = []
+        if blocks:
+            unified = pyarrow.chunked_array(blocks).unify_dictionaries()
+            self.texts = unified.chunk(0).dictionary
+            codes = [chunk.indices for chunk in unified.chunks]
+        elif self.dictionaries:
+            self.texts = pc.unique(pyarrow.chunked_array(self.dictionaries))
+        self.dictionaries.clear()
+        return codes
+
+    def values(self) -> pyarrow.Array:
+        """The distinct texts in the order of their numbers, then a null if one is missing."""
+        texts = pyarrow.array([], TEXT_TYPE) if self.texts is None else self.texts
+        missing = pyarrow.nulls(int(self.missing), TEXT_TYPE)
+        return pyarrow.concat_arrays([texts.cast(TEXT_TYPE), missing])
+
+
+def _unify(distinct: dict[str, _Distinct], blocks: list["_Block"]) -> None:
+    """Each column's texts numbered for the whole file (see _Distinct.unify); the blocks'
+    codes for the kept columns become those numbers."""
+    for name, texts in distinct.items():
+        if name not in KEPT:
+            texts.unify([])
+            continue
+        unified = texts.unify([block.codes[name] for block in blocks])
+        for block, codes in zip(blocks, unified, strict=True):
+            block.codes[name] = codes
 
 
 @dataclass(frozen=True)
 class _Block:
     """What one block of the export gave: its rows' keys and sample numbers, the kept
-    columns' texts as numbers (see _Distinct), the row-by-row checks' failure cases, and
-    its first row's texts of the row-by-row columns."""
+    columns' texts as numbers (the block's own until _unify makes them the file's: see
+    _Distinct), the row-by-row checks' failure cases, and its first row's texts of the
+    row-by-row columns."""
 
     keys: np.ndarray
     sample_numbers: pyarrow.Array
@@ -569,32 +610,53 @@ def _processed(path: Path, block_bytes: int, distinct: dict[str, _Distinct]) -> 
             yield pending.result()
 
 
-def _distinct_frame(distinct: dict[str, _Distinct], first: dict[str, str | None]) -> pd.DataFrame:
+# A column with more distinct texts than this is judged and cleaned in a frame of its
+# own (see _distinct_frames), so that the other columns are not repeated to its length.
+OWN_FRAME_TEXTS = 1 << 16
+
+
+def _distinct_frames(
+    distinct: dict[str, _Distinct], first: dict[str, str | None]
+) -> list[pd.DataFrame]:
     """Every column's distinct texts side by side, so pandera judges them as one frame:
     row i of a column holds its text numbered i modulo their count (shorter columns
-    repeat). Row-by-row columns, judged already, hold the file's first row's text;
-    free-text columns, not numbered, hold missing values (which they may)."""
+    repeat). A column with more than OWN_FRAME_TEXTS texts, such as an ID that is new on
+    nearly every row, gets a frame of its own. The first frame also holds the row-by-row
+    columns, judged already, with the file's first row's text, and the free-text columns,
+    not numbered, with missing values (which they may)."""
     values = {name: texts.values() for name, texts in distinct.items()}
-    length = max(len(texts) for texts in values.values())
-    repeated = {
-        name: np.array(texts, dtype=object)[np.arange(length) % len(texts)]
-        for name, texts in values.items()
-    }
-    repeated.update({name: np.full(length, first[name], dtype=object) for name in ROW_BY_ROW})
-    repeated.update({name: np.full(length, None, dtype=object) for name in FREE_TEXT})
-    return pd.DataFrame(
-        {name: pd.Series(repeated[name], dtype=TEXT) for name in RAW_SCHEMA.columns}
-    )
+    alone = [name for name, texts in values.items() if len(texts) > OWN_FRAME_TEXTS]
+    groups = [[name for name in values if name not in alone], *([name] for name in alone)]
+    frames = []
+    for group in groups:
+        length = max((len(values[name]) for name in group), default=1)
+        rows = np.arange(length)
+        columns = {name: values[name].take(rows % len(values[name])) for name in group}
+        if not frames:
+            columns |= {
+                name: pyarrow.array([first[name]], TEXT_TYPE).take(np.zeros(length, np.int64))
+                for name in ROW_BY_ROW
+            }
+            columns |= {name: pyarrow.nulls(length, TEXT_TYPE) for name in FREE_TEXT}
+        in_order = {name: columns[name] for name in RAW_SCHEMA.columns if name in columns}
+        frames.append(pyarrow.table(in_order).to_pandas(types_mapper={TEXT_TYPE: TEXT}.get))
+    return frames
+
+
+def _for_columns(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pa.DataFrameSchema:
+    """`schema`, or the part of it for the columns `frame` has."""
+    present = [name for name in schema.columns if name in frame.columns]
+    return schema if len(present) == len(schema.columns) else schema.select_columns(present)
 
 
 def _failing_rows(path: Path, block_bytes: int, failures: pd.DataFrame) -> pd.DataFrame:
-    """Failure cases on distinct texts (see _distinct_frame) as failure cases on the rows
+    """Failure cases on distinct texts (see _distinct_frames) as failure cases on the rows
     that hold them, in file order: read from the file a second time, only when something
     failed."""
     wanted = []
     for (column, check), cases in failures.groupby(["column", "check"], sort=False):
         texts = cases["failure_case"]
-        failing = pyarrow.array(texts.dropna().unique().tolist(), pyarrow.large_string())
+        failing = pyarrow.array(texts.dropna().unique().tolist(), TEXT_TYPE)
         wanted.append((column, check, failing, bool(texts.isna().any())))
     found: dict[tuple[str, str], list[pd.DataFrame]] = {(c, k): [] for c, k, *_ in wanted}
     for start, batch in _raw_batches(path, block_bytes, sorted({c for c, *_ in wanted})):
@@ -661,7 +723,7 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
 
     The file is read a block at a time: each column's texts are numbered (see
     _Distinct), and sample numbers are judged row by row. Then pandera judges every
-    column's distinct texts in one frame (see _distinct_frame); if something fails, the
+    column's distinct texts (see _distinct_frames); if something fails, the
     failing columns are read a second time to find its lines. Otherwise clean_block
     cleans the distinct texts once and the clean schema
     checks the result; each row takes its clean values by its texts' numbers. One message
@@ -677,17 +739,17 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
     first = next((block.first for block in blocks if block.first), None)
     if first is None:
         raise DataValidationError(f"{path}: the file has a header but no data rows.")
+    _unify(distinct, blocks)
     every_key = np.concatenate([block.keys for block in blocks])
     order = key_order(every_key)
     shared = _duplicates(every_key, order)
     failures = [block.failures for block in blocks if block.failures is not None]
-    frame = _distinct_frame(distinct, first)
+    frames = _distinct_frames(distinct, first)
     try:
-        judged = _failures(RAW_VALUES_SCHEMA, frame)
+        found = [_failures(_for_columns(RAW_VALUES_SCHEMA, frame), frame) for frame in frames]
     finally:
         forget_encodings()
-    if judged is None:
-        judged = _NO_FAILURES
+    judged = pd.concat([_NO_FAILURES, *(cases for cases in found if cases is not None)])
     judged = judged[~judged["column"].isin(list(ROW_BY_ROW))]  # judged row by row already
     if failures or len(shared) or len(judged):
         blocks.clear()  # nothing will be written
@@ -697,13 +759,21 @@ def clean_table(path: Path, block_bytes: int = BLOCK_BYTES) -> pyarrow.Table:
         line = _Lines(path)
         duplicate = _duplicate_problem(every_key, shared, line) if len(shared) else None
         raise DataValidationError(explain_failures(path, cases, duplicate, line))
+    values: dict[str, pyarrow.Array] = {}
+    heads = []
     try:
-        clean = _validated_clean(clean_block(frame))
+        while frames:
+            clean = clean_block(frames.pop(0))
+            clean = _validated_clean(clean, _for_columns(CLEAN_VALUES_SCHEMA, clean))
+            table = pyarrow.Table.from_pandas(clean, preserve_index=False)
+            values |= zip(table.column_names, table.columns, strict=True)
+            heads.append(clean.head(0))
     finally:
         forget_encodings()
-    values = pyarrow.Table.from_pandas(clean, preserve_index=False)
-    del frame, clean, distinct, every_key  # only the cleaned values and numbers are needed
-    return _in_key_order(values, blocks, order)
+    empty = pd.concat(heads, axis=1)[list(CLEAN_SCHEMA.columns)]
+    schema = pyarrow.Schema.from_pandas(empty, preserve_index=False)
+    del clean, table, distinct, every_key  # only the cleaned values and numbers are needed
+    return _in_key_order(values, schema, blocks, order)
 
 
 def _give_back_freed_memory() -> None:
@@ -713,7 +783,12 @@ def _give_back_freed_memory() -> None:
     pyarrow.default_memory_pool().release_unused()
 
 
-def _in_key_order(values: pyarrow.Table, blocks: list[_Block], order: np.ndarray) -> pyarrow.Table:
+def _in_key_order(
+    values: dict[str, pyarrow.Array],
+    schema: pyarrow.Schema,
+    blocks: list[_Block],
+    order: np.ndarray,
+) -> pyarrow.Table:
     """The clean table in one stable row order (species, then sample number), so reruns
     write the same bytes: each clean column takes the values its source's distinct texts
     were cleaned to (`values`), by each row's number, in key order. Built two columns at a
@@ -738,12 +813,12 @@ def _in_key_order(values: pyarrow.Table, blocks: list[_Block], order: np.ndarray
 
         def built(name: str) -> pyarrow.Array | pyarrow.ChunkedArray:
             numbers = by_source[SOURCE[name]]
-            return numbers if name in ROW_BY_ROW.values() else values.column(name).take(numbers)
+            return numbers if name in ROW_BY_ROW.values() else values[name].take(numbers)
 
-        columns = list(pool.map(built, values.schema.names))
+        columns = list(pool.map(built, schema.names))
     by_source.clear()
     _give_back_freed_memory()
-    return pyarrow.Table.from_arrays(columns, schema=values.schema)
+    return pyarrow.Table.from_arrays(columns, schema=schema)
 
 
 def load_raw(path: Path, block_bytes: int = BLOCK_BYTES) -> pd.DataFrame:
