@@ -82,11 +82,14 @@ def test_a_failing_child_run_is_one_sentence():
 def test_the_scale_benchmark_compares_the_etl_with_a_bare_read(tmp_path):
     from dsops.penguins import bench
 
-    path = bench.run_scale(rows=(3000,), repeat=1, folder=tmp_path)
+    path = bench.run_scale(rows=(3000,), repeat=1, folder=tmp_path, distinct_id_rows=(2000,))
     data = json.loads(path.read_text())
     jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert set(data["figures"]) == {"rows_3000", "rows_2000_distinct_ids", "goals"}
+    assert data["figures"]["rows_2000_distinct_ids"]["individual_ids"] == "one per row"
     run = data["figures"]["rows_3000"]
     assert run["rows"] == 3000 and run["file_mb"] >= 0
+    assert run["individual_ids"] == "drawn from the real ones"
     assert run["etl_runs"] == run["pyarrow_read_runs"] == 1
     assert run["etl_peak_mb"] > 0
     assert run["throughput_vs_pyarrow"] == round(

@@ -72,6 +72,19 @@ def test_a_synthetic_export_gives_the_table_cleaned_row_by_row(tmp_path):
     assert len(table) == 3000
 
 
+def test_an_export_with_an_id_per_row_gives_the_table_cleaned_row_by_row(tmp_path):
+    """The IDs get a frame of their own; every other column is the plain export's."""
+    plain = pd.read_csv(synthetic_export(3000, tmp_path / "plain.csv"), dtype=str)
+    raw = synthetic_export(3000, tmp_path / "ids.csv", distinct_ids=True)
+    with mock.patch.object(etl, "OWN_FRAME_TEXTS", 1000):
+        table = assert_same(raw, 64 << 10)
+    assert table["individual_id"].nunique() == 3000
+    ids = pd.read_csv(raw, dtype=str)
+    assert ids["Individual ID"].tolist()[:2] == ["N1A1", "N2A1"]
+    others = [column for column in plain.columns if column != "Individual ID"]
+    pd.testing.assert_frame_equal(ids[others], plain[others])
+
+
 def test_a_header_without_a_key_column_is_refused_before_any_row_is_read(tmp_path):
     frame = pd.read_csv(paths.RAW_PENGUINS, dtype=str, keep_default_na=False)
     raw = tmp_path / "no-species.csv"
