@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import duckdb
@@ -170,10 +171,10 @@ def test_problems_in_different_blocks_are_reported_together_with_their_lines(tmp
     ) in message
 
 
-@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
 def test_lines_are_counted_past_empty_lines(tmp_path, ending):
     """The reader skips empty lines; a message still names the line a reader's editor
-    shows, whatever block the row is in."""
+    shows, whatever block the row is in and however lines end."""
     lines = config_raw().read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     mass = header.index("Body Mass (g)")
@@ -204,9 +205,33 @@ def test_lines_are_counted_past_empty_lines(tmp_path, ending):
 def test_empty_lines_are_found_across_pieces(tmp_path_factory, text, piece_bytes):
     raw = tmp_path_factory.mktemp("empty") / "rows.csv"
     raw.write_bytes(text)
-    lines = text.split(b"\n")[:-1]  # each ended by LF
-    expected = [n for n, line in enumerate(lines, start=1) if n > 1 and line in (b"", b"\r")]
-    assert etl._empty_lines(raw, piece_bytes) == expected
+    lines = re.split(rb"\r\n|\r|\n", text)[:-1]  # each ended by CR LF, CR or LF, as Arrow reads
+    expected = [n for n, line in enumerate(lines, start=1) if n > 1 and line == b""]
+    assert etl._empty_lines(raw, piece_bytes).tolist() == expected
+
+
+def test_a_file_written_with_cr_cr_lf_endings_names_the_lines_an_editor_shows(tmp_path):
+    """What Python's csv module writes on Windows to a file not opened with newline="":
+    Arrow reads a CR and a CR LF, so an empty line follows each row."""
+    header, *rows = list(csv.reader(config_raw().open(newline="", encoding="utf-8")))
+    rows = rows[:10]
+    rows[4][header.index("Body Mass (g)")] = "4 kg"
+    raw = tmp_path / "double-spaced.csv"
+    with open(raw, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\r\r\n").writerows([header, *rows])
+    with pytest.raises(DsopsError, match=r"\(line 11: '4 kg'\)"):
+        load_raw(raw)
+    assert "4 kg" in raw.read_bytes().decode().splitlines()[11 - 1]
+
+
+def test_a_missing_sample_number_on_the_first_row_is_a_message(tmp_path):
+    header, *rows = list(csv.reader(config_raw().open(newline="", encoding="utf-8")))
+    rows[0][header.index("Sample Number")] = "NA"
+    raw = tmp_path / "first-missing.csv"
+    with open(raw, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+    with pytest.raises(DsopsError, match=r"'Sample Number' has missing values \(line 2: nan\)"):
+        load_raw(raw)
 
 
 def test_line_numbers_skip_each_empty_line_after_the_header(tmp_path):

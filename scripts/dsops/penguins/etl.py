@@ -1,14 +1,15 @@
 """Extract, validate, clean and load the raw penguins export into Parquet and DuckDB.
 
 The export is streamed: Arrow's CSV reader hands over blocks of about BLOCK_BYTES as
-text, and each column's texts are numbered as they come, so memory grows with one
-small number per value rather than with the text. Then the raw pandera schema judges
-the distinct texts, the cleaning steps clean each once, the clean schema checks the
-result, and every row takes its clean values by number. This pays off when values
-repeat; a column with a different text on nearly every row is judged and cleaned in a
-frame of its own (see _distinct_frames). Sample numbers, nearly all distinct, are
-judged row by row. Problems are gathered from the whole file and reported
-together, with their CSV lines.
+text, and each block's columns are dictionary-encoded as they come, so memory grows
+with one small number per value and each block's distinct texts rather than with the
+text. Once the file is read, each column's texts are numbered for the whole file. Then
+the raw pandera schema judges the distinct texts, the cleaning steps clean each once,
+the clean schema checks the result, and every row takes its clean values by number.
+This pays off when values repeat; a column with a different text on nearly every row
+is judged and cleaned in a frame of its own (see _distinct_frames). Sample numbers,
+nearly all distinct, are judged row by row. Problems are gathered from the whole file
+and reported together, with their CSV lines.
 """
 
 import codecs
@@ -244,28 +245,43 @@ def read_raw(path: Path) -> pd.DataFrame:
     return pd.concat(blocks)
 
 
-def _empty_lines(path: Path, piece_bytes: int = 16 << 20) -> list[int]:
-    """Numbers of the empty lines after the first (ending in LF or CR LF), read in pieces:
-    an empty line follows each LF that another LF, or CR LF, comes right after."""
-    found: set[int] = set()
-    before, carry = 0, b""  # LFs before the end of the last piece; its last two bytes
+def _empty_lines(path: Path, piece_bytes: int = 16 << 20) -> np.ndarray:
+    """Numbers of the empty lines after the first, as Arrow's reader sees lines: each
+    ends in LF, CR LF or CR, and a line is empty when its ending starts where the last one
+    ended. Read in pieces, none ending between a CR and its LF."""
+    found = []
+    before, ended = 0, False  # line endings before this piece; did the last one end it?
     with open(path, "rb") as handle:
         while piece := handle.read(piece_bytes):
-            data = np.frombuffer(carry + piece, dtype=np.uint8)
-            lf = np.flatnonzero(data == ord("\n"))
-            gap = np.diff(lf)
-            empty = (gap == 1) | ((gap == 2) & (data[lf[:-1] + 1] == ord("\r")))
-            first = before - carry.count(b"\n")  # LFs before data[0]
-            found.update((first + np.flatnonzero(empty) + 2).tolist())  # again for `carry`
-            before = first + len(lf)
-            carry = bytes(data[-2:])
-    return sorted(found)
+            while piece.endswith(b"\r") and (more := handle.read(1)):
+                piece += more  # an LF after a CR belongs to the same ending
+            data = np.frombuffer(piece, dtype=np.uint8)
+            lf = data == ord("\n")
+            if b"\r" in piece:
+                cr = data == ord("\r")
+                crlf = np.zeros_like(cr)
+                crlf[:-1] = cr[:-1] & lf[1:]  # a CR whose ending takes the next byte too
+                lf[1:] &= ~cr[:-1]  # that LF is not an ending of its own
+                starts = np.flatnonzero(cr | lf)
+                ends = starts + 1 + crlf[starts]
+            else:
+                starts = np.flatnonzero(lf)
+                ends = starts + 1
+            empty = np.flatnonzero(starts[1:] == ends[:-1]) + 1
+            if ended and len(starts) and starts[0] == 0:
+                empty = np.concatenate([[0], empty])
+            found.append(before + empty + 1)  # the ending numbered k ends line k + 1
+            before += len(starts)
+            ended = bool(len(starts)) and ends[-1] == len(data)
+    return np.concatenate([np.array([], dtype=np.int64), *found]).astype(np.int64)
 
 
 class _Lines:
     """CSV line numbers of data rows, for messages. Arrow's reader skips empty lines, so
     data row r (0 for the first) is on line r + 2 plus the empty lines before it. The file
-    is scanned for them once, on the first call: only when a message names lines."""
+    is scanned for them once, on the first call: only when a message names lines. A
+    quoted value that spans lines is not allowed for (each such row puts later lines off by
+    its extra lines), as Python's csv module and Arrow count rows, not lines."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -278,7 +294,7 @@ class _Lines:
         except (TypeError, ValueError):
             return "?"
         if self.rows_before is None:
-            empty = np.array(_empty_lines(self.path), dtype=np.int64)
+            empty = _empty_lines(self.path)
             self.rows_before = empty - 2 - np.arange(len(empty))
         return str(number + 2 + int(np.searchsorted(self.rows_before, number, side="right")))
 
@@ -598,8 +614,8 @@ def _process(batch: pyarrow.RecordBatch, start: int, distinct: dict[str, _Distin
 
 def _processed(path: Path, block_bytes: int, distinct: dict[str, _Distinct]) -> Iterator[_Block]:
     """Each block processed on a worker thread while this thread reads the next (Arrow's
-    CSV parser and kernels release the GIL, so both cores work); results in order. One
-    worker, so texts are numbered in the order the file has them."""
+    CSV parser and kernels release the GIL, so both cores work); results in file order,
+    which _unify keeps when it numbers the texts."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dsops-etl") as worker:
         pending: Future[_Block] | None = None
         for start, batch in _raw_batches(path, block_bytes):
@@ -634,7 +650,9 @@ def _distinct_frames(
         columns = {name: values[name].take(rows % len(values[name])) for name in group}
         if not frames:
             columns |= {
-                name: pyarrow.array([first[name]], TEXT_TYPE).take(np.zeros(length, np.int64))
+                name: pyarrow.array([first[name]], TEXT_TYPE, from_pandas=True).take(
+                    np.zeros(length, np.int64)
+                )
                 for name in ROW_BY_ROW
             }
             columns |= {name: pyarrow.nulls(length, TEXT_TYPE) for name in FREE_TEXT}
