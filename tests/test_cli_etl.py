@@ -127,6 +127,17 @@ def test_empty_file(tmp_path, runner, previous_outputs):
     )
 
 
+@pytest.mark.parametrize("above", [b"\n", b"\r\n\r\n"])
+def test_empty_lines_above_the_header(tmp_path, runner, previous_outputs, above):
+    """Arrow would skip them, but line numbers count from a header on line 1."""
+    raw = tmp_path / "late-header.csv"
+    raw.write_bytes(above + paths.RAW_PENGUINS.read_bytes())
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw}: line 1 is empty, so the header is not the first line: remove the "
+        "empty lines above it.\n"
+    )
+
+
 def test_header_only(tmp_path, runner, raw_table, write_csv, previous_outputs):
     raw = write_csv("header.csv", raw_table[0], [])
     assert run_bad(runner, tmp_path, raw, previous_outputs) == (

@@ -175,6 +175,11 @@ def _header(path: Path) -> list[str]:
         raise _not_utf8(path, err) from None
     except csv.Error as err:
         raise DataValidationError(f"{path}: could not be parsed as CSV: {err}") from None
+    if not header:
+        raise DataValidationError(
+            f"{path}: line 1 is empty, so the header is not the first line: remove the "
+            "empty lines above it."
+        )
     problem = _header_problem(path, header)
     if problem:
         raise DataValidationError(problem)
