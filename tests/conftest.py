@@ -97,17 +97,25 @@ def raw_table() -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def write_rows(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    lineterminator: str = "\r\n",
+    encoding: str = "utf-8",
+) -> Path:
+    """Write a header and rows as CSV to `path` and return it."""
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        csv.writer(handle, lineterminator=lineterminator).writerows([header, *rows])
+    return path
+
+
 @pytest.fixture
 def write_csv(tmp_path: Path) -> Callable[..., Path]:
     """Write a header and rows to tmp_path/name and return the path."""
 
     def write(name: str, header: list[str], rows: list[list[str]]) -> Path:
-        path = tmp_path / name
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-        return path
+        return write_rows(tmp_path / name, header, rows)
 
     return write
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import write_rows
 from dsops.penguins import etl
 from dsops.penguins.columns import SPECIES
 from dsops.penguins.etl import load_raw, raw_blocks, read_raw, run_etl, write_outputs
@@ -210,26 +211,23 @@ def test_empty_lines_are_found_across_pieces(tmp_path_factory, text, piece_bytes
     assert etl._empty_lines(raw, piece_bytes).tolist() == expected
 
 
-def test_a_file_written_with_cr_cr_lf_endings_names_the_lines_an_editor_shows(tmp_path):
+def test_a_file_written_with_cr_cr_lf_endings_names_the_lines_an_editor_shows(tmp_path, raw_table):
     """What Python's csv module writes on Windows to a file not opened with newline="":
     Arrow reads a CR and a CR LF, so an empty line follows each row."""
-    header, *rows = list(csv.reader(config_raw().open(newline="", encoding="utf-8")))
-    rows = rows[:10]
+    header, rows = raw_table
+    rows = [list(row) for row in rows[:10]]
     rows[4][header.index("Body Mass (g)")] = "4 kg"
-    raw = tmp_path / "double-spaced.csv"
-    with open(raw, "w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle, lineterminator="\r\r\n").writerows([header, *rows])
+    raw = write_rows(tmp_path / "double-spaced.csv", header, rows, lineterminator="\r\r\n")
     with pytest.raises(DsopsError, match=r"\(line 11: '4 kg'\)"):
         load_raw(raw)
     assert "4 kg" in raw.read_bytes().decode().splitlines()[11 - 1]
 
 
-def test_a_missing_sample_number_on_the_first_row_is_a_message(tmp_path):
-    header, *rows = list(csv.reader(config_raw().open(newline="", encoding="utf-8")))
+def test_a_missing_sample_number_on_the_first_row_is_a_message(tmp_path, raw_table):
+    header, rows = raw_table
+    rows = [list(row) for row in rows]
     rows[0][header.index("Sample Number")] = "NA"
-    raw = tmp_path / "first-missing.csv"
-    with open(raw, "w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+    raw = write_rows(tmp_path / "first-missing.csv", header, rows, lineterminator="\n")
     with pytest.raises(DsopsError, match=r"'Sample Number' has missing values \(line 2: nan\)"):
         load_raw(raw)
 

@@ -3,8 +3,6 @@ each row takes its values by number. These tests hold that equal to the plain wa
 the raw schema run on every row, clean_block run on every row, the rows sorted by key.
 """
 
-import csv
-import functools
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -16,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import write_rows
 from dsops.penguins import etl
 from dsops.penguins.bench import synthetic_export
 from dsops.penguins.columns import RAW_TO_CLEAN, SPECIES
@@ -142,14 +141,6 @@ EDITS = {
 }
 
 
-@functools.cache
-def real_rows() -> tuple[list[str], list[list[str]]]:
-    """The real export's header and rows (callers copy the rows before editing them)."""
-    with open(paths.RAW_PENGUINS, newline="", encoding="utf-8") as handle:
-        header, *rows = list(csv.reader(handle))
-    return header, rows
-
-
 edits = st.lists(
     st.tuples(
         st.integers(0, 343),
@@ -168,18 +159,16 @@ edits = st.lists(
     own_frame=st.sampled_from([etl.OWN_FRAME_TEXTS, 2, 100]),
 )
 def test_any_edited_export_earns_the_same_message_or_table_as_row_by_row(
-    changes, block_kb, own_frame
+    raw_table, changes, block_kb, own_frame
 ):
     """Also with columns of many texts judged in frames of their own (see
     test_columns_with_many_texts_are_judged_in_frames_of_their_own)."""
-    header, rows = real_rows()
+    header, rows = raw_table
     rows = [list(row) for row in rows]
     for row, (column, text) in changes:
         rows[row][header.index(column)] = text
     with tempfile.TemporaryDirectory(prefix="dsops-distinct-") as scratch:
-        raw = Path(scratch) / "edited.csv"
-        with open(raw, "w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+        raw = write_rows(Path(scratch) / "edited.csv", header, rows, lineterminator="\n")
         with mock.patch.object(etl, "OWN_FRAME_TEXTS", own_frame):
             assert_same(raw, block_kb << 10)
 
@@ -225,30 +214,26 @@ def test_only_columns_free_to_hold_anything_are_left_unread(tmp_path):
     pd.testing.assert_frame_equal(assert_same(raw), by_distinct(paths.RAW_PENGUINS))
 
 
-def test_text_that_is_not_utf8_is_refused_in_a_column_that_is_not_numbered(tmp_path):
+def test_text_that_is_not_utf8_is_refused_in_a_column_that_is_not_numbered(tmp_path, raw_table):
     """Region is read though its texts are not numbered, so a Latin-1 byte past the
     header's first bytes is still refused."""
-    header, rows = real_rows()
+    header, rows = raw_table
     rows = [list(row) for row in rows]
     rows[300][header.index("Region")] = "Anv\u00e9rs"
-    raw = tmp_path / "latin1.csv"
-    with open(raw, "w", newline="", encoding="latin-1") as handle:
-        csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+    raw = write_rows(tmp_path / "latin1.csv", header, rows, "\n", encoding="latin-1")
     message = by_distinct(raw, etl.BLOCK_BYTES)
     assert message.startswith(f"{raw}: this is not a UTF-8 CSV text file ("), message
 
 
-def test_a_column_s_problems_come_in_the_schema_s_order_whatever_the_blocks():
+def test_a_column_s_problems_come_in_the_schema_s_order_whatever_the_blocks(raw_table):
     """Missing values before the column's own checks, as pandera runs them, even when a
     later check fails in an earlier block."""
-    header, rows = real_rows()
+    header, rows = raw_table
     rows = [list(row) for row in rows]
     sample = header.index("Sample Number")
     rows[0][sample], rows[150][sample] = "x", "NA"
     with tempfile.TemporaryDirectory(prefix="dsops-distinct-") as scratch:
-        raw = Path(scratch) / "order.csv"
-        with open(raw, "w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+        raw = write_rows(Path(scratch) / "order.csv", header, rows, lineterminator="\n")
         for block_bytes in (4 << 10, etl.BLOCK_BYTES):
             message = assert_same(raw, block_bytes)
             assert message.index("missing values (line 152") < message.index(
