@@ -71,6 +71,9 @@ def test_the_page_benchmark_measures_what_it_says(tmp_path):
 def test_a_child_run_reports_the_call_time_and_peak_memory():
     figures = benchmarks.child_run("json:loads", "[1, 2]")
     assert 0 < figures["seconds"] < 5
+    assert 0 <= figures["cpu_seconds"] < 5
+    busy = benchmarks.child_run("dsops.shared.benchmarks:touch_memory", str(200 << 20))
+    assert busy["cpu_seconds"] > 0.01  # writing 200 MB takes CPU time
     assert 5e6 < figures["peak_bytes"] < 5e9  # a Python process: megabytes, not bytes
 
 
@@ -95,6 +98,10 @@ def test_the_scale_benchmark_compares_the_etl_with_a_bare_read(tmp_path):
     assert run["throughput_vs_pyarrow"] == round(
         run["pyarrow_read_median_s"] / run["etl_median_s"], 3
     )
+    assert run["cpu_throughput_vs_pyarrow"] == round(
+        run["pyarrow_read_cpu_median_s"] / run["etl_cpu_median_s"], 3
+    )
+    assert run["etl_cpu_median_s"] > 0 and run["pyarrow_read_cpu_median_s"] > 0
     assert data["figures"]["goals"] == bench.GOALS
 
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -109,6 +110,31 @@ def test_a_failed_second_rename_puts_the_first_output_back(tmp_path, monkeypatch
     assert any(target == "penguins.parquet" for _, target in calls)  # the first one moved
     assert {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["penguins.duckdb", "penguins.parquet"]
+
+
+@pytest.mark.parametrize("rows", [0, 1, 99, 100, 101, 250, 10_000_000])
+def test_duckdb_parts_are_whole_row_groups_that_hold_every_row_in_order(rows, monkeypatch):
+    monkeypatch.setattr(etl, "DUCKDB_ROW_GROUP", 100)
+    parts = etl._duckdb_parts(rows)
+    assert [offset for offset, _ in parts] == [0, *np.cumsum([n for _, n in parts])[:-1]]
+    assert sum(length for _, length in parts) == rows
+    assert all(length % 100 == 0 for _, length in parts[:-1])
+    assert len(parts) == min(2, max(1, -(-rows // 100)))
+
+
+def test_duckdb_rows_inserted_in_parts_keep_the_table_order(tmp_path, monkeypatch):
+    """The parts are committed in order, so the DuckDB table's rows are the Parquet
+    file's, row for row (here the 344 rows go in as 3 parts of up to 128)."""
+    monkeypatch.setattr(etl, "DUCKDB_ROW_GROUP", 64)
+    in_two = etl._duckdb_parts
+    monkeypatch.setattr(etl, "_duckdb_parts", lambda rows: in_two(rows, parts=3))
+    result = run_etl(paths.RAW_PENGUINS, tmp_path)
+    with duckdb.connect(str(result.duckdb), read_only=True) as con:
+        from_duckdb = con.sql("SELECT * FROM penguins").df()
+    from_parquet = pd.read_parquet(result.parquet)
+    assert len(from_duckdb) == 344
+    for column in ["species", "sample_number", "individual_id", "body_mass_g", "comments"]:
+        assert from_duckdb[column].astype(object).equals(from_parquet[column].astype(object))
 
 
 def test_duckdb_declares_the_key_and_the_required_columns(tmp_path):

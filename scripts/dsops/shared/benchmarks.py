@@ -106,7 +106,8 @@ def touch_memory(size: str) -> None:
 
 def child_run(target: str, *args: str, warm_bytes: int = 0) -> dict[str, float]:
     """Call `module:function(*args)` in a fresh Python process: the call's wall-clock
-    seconds (imports excluded) and the process's peak resident memory in bytes, so each
+    seconds and CPU seconds on all its threads (imports excluded), and the process's peak
+    resident memory in bytes, so each
     measurement starts from nothing that an earlier one left in memory.
 
     With `warm_bytes`, a process first writes to that much memory and exits, so every
@@ -144,10 +145,14 @@ def _run_child(target: str, *args: str) -> dict[str, float]:
 def _call_and_report(target: str, *args: str) -> None:
     module, _, function = target.partition(":")
     run = getattr(importlib.import_module(module), function)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run(*args)
-    seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "peak_bytes": _peak_resident_bytes()}))
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    print(
+        json.dumps(
+            {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_bytes": _peak_resident_bytes()}
+        )
+    )
 
 
 def _peak_resident_bytes() -> int:
