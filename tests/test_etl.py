@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
@@ -126,8 +127,8 @@ def test_duckdb_rows_inserted_in_parts_keep_the_table_order(tmp_path, monkeypatc
     """The parts are committed in order, so the DuckDB table's rows are the Parquet
     file's, row for row (here the 344 rows go in as 3 parts of up to 128)."""
     monkeypatch.setattr(etl, "DUCKDB_ROW_GROUP", 64)
-    in_two = etl._duckdb_parts
-    monkeypatch.setattr(etl, "_duckdb_parts", lambda rows: in_two(rows, parts=3))
+    parts = etl._duckdb_parts
+    monkeypatch.setattr(etl, "_duckdb_parts", lambda rows: parts(rows, parts=3))
     result = run_etl(paths.RAW_PENGUINS, tmp_path)
     with duckdb.connect(str(result.duckdb), read_only=True) as con:
         from_duckdb = con.sql("SELECT * FROM penguins").df()
@@ -135,6 +136,36 @@ def test_duckdb_rows_inserted_in_parts_keep_the_table_order(tmp_path, monkeypatc
     assert len(from_duckdb) == 344
     for column in ["species", "sample_number", "individual_id", "body_mass_g", "comments"]:
         assert from_duckdb[column].astype(object).equals(from_parquet[column].astype(object))
+
+
+def _row_groups(database: Path) -> list[tuple[int, int]]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.sql(
+            "SELECT row_group_id, sum(count) FROM pragma_storage_info('penguins') "
+            "WHERE column_name = 'sample_number' AND segment_type <> 'VALIDITY' "
+            "GROUP BY ALL ORDER BY row_group_id"
+        ).fetchall()
+
+
+def test_duckdb_parts_give_the_row_groups_of_one_insert(tmp_path):
+    """At DuckDB's real row group size (parts of 245,760 and 54,240 rows here), the
+    table is laid out in the row groups one insert makes, with the same rows."""
+    clean = load_raw(paths.RAW_PENGUINS)
+    rows = 300_000
+    table = pyarrow.Table.from_pandas(
+        clean.iloc[np.arange(rows) % len(clean)].assign(sample_number=np.arange(1, rows + 1)),
+        preserve_index=False,
+    )
+    assert etl._duckdb_parts(rows) == [(0, 245_760), (245_760, 54_240)]
+    etl._write_duckdb(table, tmp_path / "parts.duckdb")
+    with duckdb.connect(str(tmp_path / "one.duckdb")) as con:
+        con.register("clean", table)
+        con.execute("CREATE TABLE penguins AS SELECT * FROM clean")
+    assert _row_groups(tmp_path / "parts.duckdb") == _row_groups(tmp_path / "one.duckdb")
+    with duckdb.connect(str(tmp_path / "parts.duckdb"), read_only=True) as con:
+        back = con.sql("SELECT sample_number, body_mass_g FROM penguins").df()
+    assert back["sample_number"].tolist() == list(range(1, rows + 1))
+    assert back["body_mass_g"].equals(table.column("body_mass_g").to_pandas())
 
 
 def test_duckdb_declares_the_key_and_the_required_columns(tmp_path):

@@ -94,7 +94,7 @@ def run_scale(
                 "throughput_vs_pyarrow": round(
                     read["pyarrow_read_median_s"] / etl["etl_median_s"], 3
                 ),
-                # the same on CPU seconds, which this VM's noise moves much less
+                # the same on CPU seconds: the work done, however well it uses the cores
                 "cpu_throughput_vs_pyarrow": round(
                     read["pyarrow_read_cpu_median_s"] / etl["etl_cpu_median_s"], 3
                 ),

@@ -105,10 +105,10 @@ def touch_memory(size: str) -> None:
 
 
 def child_run(target: str, *args: str, warm_bytes: int = 0) -> dict[str, float]:
-    """Call `module:function(*args)` in a fresh Python process: the call's wall-clock
-    seconds and CPU seconds on all its threads (imports excluded), and the process's peak
-    resident memory in bytes, so each
-    measurement starts from nothing that an earlier one left in memory.
+    """Call `module:function(*args)` in a fresh Python process, so each measurement
+    starts from nothing that an earlier one left in memory: the call's wall-clock seconds
+    and CPU seconds on all its threads (imports excluded), and the process's peak
+    resident memory in bytes.
 
     With `warm_bytes`, a process first writes to that much memory and exits, so every
     measurement starts alike. On a virtual machine the first touch of memory the host has
