@@ -147,10 +147,9 @@ def _row_groups(database: Path) -> list[tuple[int, int]]:
         ).fetchall()
 
 
-def test_duckdb_parts_give_the_row_groups_of_one_insert(tmp_path):
+def test_duckdb_parts_give_the_row_groups_of_one_insert(tmp_path, clean):
     """At DuckDB's real row group size (parts of 245,760 and 54,240 rows here), the
     table is laid out in the row groups one insert makes, with the same rows."""
-    clean = load_raw(paths.RAW_PENGUINS)
     rows = 300_000
     table = pyarrow.Table.from_pandas(
         clean.iloc[np.arange(rows) % len(clean)].assign(sample_number=np.arange(1, rows + 1)),

@@ -906,8 +906,7 @@ def _write_duckdb(table: pyarrow.Table, target: Path) -> None:
             parts.append(cursor)
         insert = f"INSERT INTO {paths.PENGUINS_TABLE} SELECT * FROM part"
         with ThreadPoolExecutor(len(parts), thread_name_prefix="dsops-duckdb") as pool:
-            for done in [pool.submit(part.execute, insert) for part in parts]:
-                done.result()
+            list(pool.map(lambda part: part.execute(insert), parts))
         for part in parts:
             part.execute("COMMIT")
             part.close()
