@@ -71,7 +71,7 @@ $(MODEL_STAMP): $(PARQUET) $(TRAIN_SOURCES) uv.lock
 	@mkdir -p $(@D) && touch $@
 
 quarto: setup ## Make sure the pinned Quarto is available (installs quarto-cli from PyPI if missing)
-	@$(RUN) dsops ensure-quarto --uv "$(UV)"
+	@$(RUN) sitebuild ensure-quarto --uv "$(UV)"
 
 site: train quarto ## Build the whole site into site/ (every page executed)
 	$(RUN) quarto render
@@ -83,7 +83,7 @@ preview: train quarto ## Live preview with quarto preview
 # once, in the build job, whose `make test-render` runs the render tests.
 QUARTO ?= optional
 test: train ## Run the whole test suite (render and browser tests skip, saying why, where their tools are missing)
-	@if [ "$(QUARTO)" != skip ]; then $(RUN) dsops ensure-quarto --uv "$(UV)" --optional; fi
+	@if [ "$(QUARTO)" != skip ]; then $(RUN) sitebuild ensure-quarto --uv "$(UV)" --optional; fi
 	@$(MAKE) -k browser-tools || echo "note: the browser tools are not all installed (see above): the browser tests will skip, saying why."
 	$(RUN) pytest -n 2 --durations=20 $(PYTEST_ARGS)
 
@@ -129,16 +129,17 @@ chromium: ## Make sure Chromium (or CHROME_PATH) is there; as root with apt-get,
 	fi
 
 browser-check: setup browser-tools ## Open every page of SITE_DIR (default site/) in Chromium: light, dark, phone; console, requests, axe-core
-	$(RUN) dsops browser-check $(SITE_DIR)
+	$(RUN) sitebuild browser-check $(SITE_DIR)
 
 lighthouse: setup browser-tools ## Lighthouse (mobile, median of 3 runs) on every page of SITE_DIR; scores to LIGHTHOUSE_JSON
-	$(RUN) dsops lighthouse $(SITE_DIR) --json $(LIGHTHOUSE_JSON) $(LIGHTHOUSE_ARGS)
+	$(RUN) sitebuild lighthouse $(SITE_DIR) --json $(LIGHTHOUSE_JSON) $(LIGHTHOUSE_ARGS)
 
 bench: train ## Measure the pipeline steps and write data/benchmarks/*.json
 	$(RUN) dsops bench
+	$(RUN) sitebuild bench
 
 ci-summary: setup ## Markdown summary of a CI job (tests, pages built, preview link)
-	@$(RUN) dsops ci-summary $(SUMMARY_ARGS)
+	@$(RUN) sitebuild ci-summary $(SUMMARY_ARGS)
 
 lint: setup ## The pre-commit hooks on every file: ruff, formatting, YAML, large files, uv.lock, import contracts
 	UV="$(UV)" $(RUN) pre-commit run --all-files --show-diff-on-failure

@@ -1,4 +1,4 @@
-"""The browser checks (`dsops browser-check`, `dsops lighthouse`) on a small static site
+"""The browser checks (`sitebuild browser-check`, `sitebuild lighthouse`) on a small static site
 whose pages each have one deliberate defect, and one good page.
 
 Tests that open Chromium are marked `browser`; where Chromium, Node.js or the npm
@@ -105,7 +105,7 @@ def test_a_request_to_another_host_is_recorded_and_never_sent(browser_tools, tmp
 
 @pytest.mark.browser
 def test_the_command_lists_the_problems_and_exits_1(browser_tools, runner):
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     bad = runner.invoke(app, ["browser-check", str(STATIC_SITE), "--page", "console-error.html"])
     assert bad.exit_code == 1
@@ -118,7 +118,7 @@ def test_the_command_lists_the_problems_and_exits_1(browser_tools, runner):
 
 @pytest.mark.browser
 def test_lighthouse_prints_the_median_scores_of_three_runs(browser_tools, runner, tmp_path):
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     scores_file = tmp_path / "scores" / "lighthouse.json"
     pages = ["index.html", "axe-violation.html"]
@@ -144,8 +144,8 @@ def test_lighthouse_prints_the_median_scores_of_three_runs(browser_tools, runner
 
 
 def test_enforce_fails_on_a_missed_goal_and_only_then(runner, monkeypatch):
-    from dsops.cli import app
     from sitebuild import lighthouse
+    from sitebuild.cli import app
 
     perfect = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
     slow = {**perfect, "performance": 80}
@@ -194,7 +194,7 @@ def test_the_median_is_taken_per_category():
 def test_a_missing_tool_is_one_sentence_with_the_command_that_installs_it(
     setting, message, monkeypatch, tmp_path, runner
 ):
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     monkeypatch.setenv("CHROME_PATH", str(browser.DEFAULT_CHROME))
     if setting == "chrome-env":
@@ -219,7 +219,7 @@ def test_a_missing_tool_is_one_sentence_with_the_command_that_installs_it(
 
 
 def test_a_missing_folder_or_page_is_named(runner, tmp_path):
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     missing = runner.invoke(app, ["browser-check", str(tmp_path / "site")])
     assert missing.exit_code == 1

@@ -41,7 +41,7 @@ def test_an_unreadable_report_is_one_clear_error(tmp_path):
 
 
 def test_a_missing_report_is_said_and_the_summary_still_written(tmp_path, runner):
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     missing = tmp_path / "never-written.xml"
     result = runner.invoke(app, ["ci-summary", "--junit", str(missing)])
@@ -73,7 +73,7 @@ SCORES = {
 def test_the_summary_shows_the_lighthouse_scores_and_marks_missed_goals(tmp_path, runner):
     import json
 
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     scores = tmp_path / "lighthouse.json"
     scores.write_text(json.dumps(SCORES))
@@ -91,7 +91,7 @@ def test_the_summary_shows_the_lighthouse_scores_and_marks_missed_goals(tmp_path
 
 
 def test_missing_scores_are_said_and_unreadable_ones_are_an_error(tmp_path, runner):
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     missing = runner.invoke(app, ["ci-summary", "--lighthouse", str(tmp_path / "none.json")])
     assert missing.exit_code == 0

@@ -190,7 +190,7 @@ def test_what_the_runner_does_not_model_is_refused(fixture, message):
 
 
 def test_check_pages_command_reports_failures(runner):
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     result = runner.invoke(
         app, ["check-pages", str(FIXTURES / "ok.qmd"), str(FIXTURES / "broken.qmd")]
@@ -201,7 +201,7 @@ def test_check_pages_command_reports_failures(runner):
 
 
 def test_check_pages_on_a_missing_page_is_one_line(runner, tmp_path):
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     result = runner.invoke(app, ["check-pages", str(tmp_path / "nope.qmd")])
     assert result.exit_code == 1

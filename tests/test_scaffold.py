@@ -1,4 +1,4 @@
-"""`dsops new-page`: a page from the template that passes the runner and its exercise
+"""`sitebuild new-page`: a page from the template that passes the runner and its exercise
 test unedited, and one-sentence refusals for what cannot be a new page."""
 
 import importlib.util
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import solution_runner
-from dsops.cli import app
 from dsops.shared import paths
 from dsops.shared.errors import DsopsError
+from sitebuild.cli import app
 from sitebuild.pages import execute_page
 from sitebuild.project import QuartoProject
 from sitebuild.scaffold import fill_template, new_page

@@ -41,7 +41,7 @@ def test_a_missing_site_folder_is_one_problem(tmp_path):
 
 
 def test_check_site_command_exit_codes(runner):
-    from dsops.cli import app
+    from sitebuild.cli import app
 
     bad = runner.invoke(app, ["check-site", "--site-dir", str(SITES / "bad")])
     assert bad.exit_code == 1

@@ -41,7 +41,7 @@ LABELS = {
 
 
 def lighthouse_table(scores_file: Path) -> str:
-    """The scores written by `dsops lighthouse --json`, as a Markdown table; a score
+    """The scores written by `sitebuild lighthouse --json`, as a Markdown table; a score
     below its goal is marked ❌."""
     from sitebuild.lighthouse import read_json
 

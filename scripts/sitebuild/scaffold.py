@@ -1,4 +1,4 @@
-"""`dsops new-page`: a new page from the page template, with the test of its exercise,
+"""`sitebuild new-page`: a new page from the page template, with the test of its exercise,
 so a contributor starts from a page that already passes the runner and its test."""
 
 import re
