@@ -150,3 +150,4 @@ format: setup ## Apply ruff's fixes and formatting
 
 clean: ## Remove build products (site, processed data, models, caches); raw data is untouched
 	rm -rf site .quarto models $(MAKE_STATE) data/processed/*.parquet data/processed/*.duckdb .pytest_cache .ruff_cache
+	rm -f data/processed/.*.tmp data/processed/.*.tmp.wal data/processed/.*.old  # what a killed run left

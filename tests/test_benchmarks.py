@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 from dsops.shared import benchmarks, paths
-from dsops.shared.errors import DsopsError, MissingArtifactError
+from dsops.shared.errors import MissingArtifactError
 
 SCHEMA = json.loads((paths.BENCHMARKS_DIR / benchmarks.SCHEMA_FILE).read_text())
 RECORDS = sorted(p for p in paths.BENCHMARKS_DIR.glob("*.json") if p.name != benchmarks.SCHEMA_FILE)
@@ -26,7 +26,11 @@ def test_there_is_at_least_one_committed_record():
 def test_a_new_record_matches_the_schema_and_reads_back(tmp_path):
     figures = {"step": benchmarks.timed(lambda: sum(range(1000)), repeat=3)}
     path = benchmarks.record(
-        "toy-step", "A toy measurement for the schema test.", figures, tmp_path
+        "toy-step",
+        "A toy measurement for the schema test.",
+        "Three calls in a row in the test's own process.",
+        figures,
+        tmp_path,
     )
     data = benchmarks.read("toy-step", tmp_path)
     jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
@@ -63,75 +67,21 @@ def test_the_page_benchmark_measures_what_it_says(tmp_path):
     times = bench.page_times(project, [page], repeat=1)
     assert list(times) == ["tests/fixtures/pages/ok.qmd"]
     assert times["tests/fixtures/pages/ok.qmd"]["runs"] == 1
-    floor = bench._seconds(bench.IMPORT_FLOORS["reads processed data"], repeat=1)
+    floor = bench.seconds_in_fresh_interpreter(
+        bench.IMPORT_FLOORS["reads processed data"], repeat=1
+    )
     assert 0 < floor["median_s"] < 60
     assert bench.kernel_start(project, repeat=1)["runs"] == 1
 
 
-def test_a_child_run_reports_the_call_time_its_cpu_time_and_peak_memory():
-    figures = benchmarks.child_run("json:loads", "[1, 2]")
-    assert 0 < figures["seconds"] < 5
-    assert 0 <= figures["cpu_seconds"] < 5
-    idle = benchmarks.child_run("os:system", "sleep 0.5")  # waits on a shell: no CPU here
-    assert idle["seconds"] >= 0.5 and idle["cpu_seconds"] < 0.2  # CPU time, not wall-clock
-    busy = benchmarks.child_run("dsops.shared.benchmarks:touch_memory", str(400 << 20))
-    assert busy["cpu_seconds"] > 0.05  # writing 400 MB takes CPU time
-    assert 5e6 < figures["peak_bytes"] < 5e9  # a Python process: megabytes, not bytes
-
-
-def test_a_failing_child_run_is_one_sentence():
-    with pytest.raises(DsopsError, match=r"benchmark run json:loads \{ failed: .*JSONDecodeError"):
-        benchmarks.child_run("json:loads", "{")
-
-
-def test_the_scale_benchmark_compares_the_etl_with_a_bare_read(tmp_path):
+def test_the_penguins_benchmark_times_each_part_of_the_etl(tmp_path):
     from dsops.penguins import bench
 
-    path = bench.run_scale(rows=(3000,), repeat=1, folder=tmp_path, distinct_id_rows=(2000,))
-    data = json.loads(path.read_text())
+    data = json.loads(bench.run(repeat=1, folder=tmp_path).read_text())
     jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
-    assert set(data["figures"]) == {"rows_3000", "rows_2000_distinct_ids", "goals"}
-    assert data["figures"]["rows_2000_distinct_ids"]["individual_ids"] == "one per row"
-    run = data["figures"]["rows_3000"]
-    assert run["rows"] == 3000 and run["file_mb"] >= 0
-    assert run["individual_ids"] == "drawn from the real ones"
-    assert run["etl_runs"] == run["pyarrow_read_runs"] == 1
-    assert run["etl_peak_mb"] > 0
-    assert run["throughput_vs_pyarrow"] == round(
-        run["pyarrow_read_median_s"] / run["etl_median_s"], 3
-    )
-    assert run["cpu_throughput_vs_pyarrow"] == round(
-        run["pyarrow_read_cpu_median_s"] / run["etl_cpu_median_s"], 3
-    )
-    assert run["etl_cpu_median_s"] > 0 and run["pyarrow_read_cpu_median_s"] > 0
-    assert data["figures"]["goals"] == bench.GOALS
-
-
-def test_a_child_run_does_not_count_the_parents_memory():
-    ballast = b"\x01" * 400_000_000  # 400 MB resident in this process while the child runs
-    figures = benchmarks.child_run("json:loads", "[1]")
-    assert figures["peak_bytes"] < 300e6, figures
-    del ballast
-
-
-def test_a_warm_up_touches_memory_in_its_own_process(monkeypatch):
-    """The warm-up really writes to the memory it is given, runs before the measured call
-    when asked for (and only then), and the figures returned are the measured call's."""
-    warmed = benchmarks._run_child("dsops.shared.benchmarks:touch_memory", "400000000")
-    assert warmed["peak_bytes"] > 400e6, warmed
-    figures = benchmarks.child_run("json:loads", "[1]", warm_bytes=400_000_000)
-    assert figures["peak_bytes"] < 300e6, figures
-
-    calls = []
-    monkeypatch.setattr(benchmarks, "_run_child", lambda *args: calls.append(args) or {})
-    benchmarks.child_run("json:loads", "[1]", warm_bytes=123)
-    benchmarks.child_run("json:loads", "[2]")
-    assert calls == [
-        ("dsops.shared.benchmarks:touch_memory", "123"),
-        ("json:loads", "[1]"),
-        ("json:loads", "[2]"),
-    ]
-    calls.clear()
-    benchmarks.interleaved(("json:loads", "[3]"), ("json:loads", "[4]"), runs=2, warm_bytes=5)
-    warm_up = ("dsops.shared.benchmarks:touch_memory", "5")
-    assert calls == [warm_up, ("json:loads", "[3]"), warm_up, ("json:loads", "[4]")] * 2
+    figures = data["figures"]
+    assert figures["data"] == {"rows": 344}
+    parts = ["etl_read_and_check", "etl_clean", "etl_write"]
+    assert all(figures[part]["runs"] == 1 and figures[part]["median_s"] > 0 for part in parts)
+    assert figures["train"]["runs"] == 1
+    assert "one Python process" in data["method"]

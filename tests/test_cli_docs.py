@@ -57,6 +57,5 @@ def test_an_error_a_user_causes_is_one_line_and_exit_code_1(runner, tmp_path):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert (
-        result.stderr
-        == f"error: {missing}: no such file. Pass --raw with the path of the export.\n"
+        result.stderr == f"error: {missing}: no such file. Pass --raw with the path of the file.\n"
     )

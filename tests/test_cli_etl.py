@@ -1,5 +1,6 @@
 """`dsops etl` on good and bad input: exit codes, exact messages, files written or kept."""
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_missing_required_column(tmp_path, runner, raw_table, write_csv, previou
         f"error: {raw} failed validation against the raw Palmer Station penguins export schema "
         "(1 problem):\n"
         "  - missing required column 'Body Mass (g)'\n"
-        "Fix the file (or pass --raw with a corrected copy); no outputs were written.\n"
+        "Fix the file (or pass --raw with a corrected copy); nothing was written.\n"
     )
 
 
@@ -62,7 +63,7 @@ def test_non_numeric_measurement(tmp_path, runner, raw_table, write_csv, previou
         "(1 problem):\n"
         "  - column 'Body Mass (g)' has values that are not a number "
         "(line 4: 'heavy'; line 11: '4 kg')\n"
-        "Fix the file (or pass --raw with a corrected copy); no outputs were written.\n"
+        "Fix the file (or pass --raw with a corrected copy); nothing was written.\n"
     )
 
 
@@ -86,10 +87,10 @@ def test_duplicated_species_and_sample_number(
     assert run_bad(runner, tmp_path, raw, previous_outputs) == (
         f"error: {raw} failed validation against the raw Palmer Station penguins export schema "
         "(1 problem):\n"
-        "  - columns ('Species', 'Sample Number'): each pair must appear once, but 2 rows share "
-        "a pair (line 2: ('Adelie Penguin (Pygoscelis adeliae)', '1'); "
+        "  - columns ('Species', 'Sample Number') must be unique together, but 2 rows repeat "
+        "a combination (line 2: ('Adelie Penguin (Pygoscelis adeliae)', '1'); "
         "line 7: ('Adelie Penguin (Pygoscelis adeliae)', '1'))\n"
-        "Fix the file (or pass --raw with a corrected copy); no outputs were written.\n"
+        "Fix the file (or pass --raw with a corrected copy); nothing was written.\n"
     )
 
 
@@ -100,8 +101,7 @@ def test_implausible_measurement(tmp_path, runner, raw_table, write_csv, previou
     raw = write_csv("bad.csv", header, rows)
     message = run_bad(runner, tmp_path, raw, previous_outputs)
     assert (
-        "  - column 'Body Mass (g)' has values outside the plausible range 2000.0 to 7000.0 "
-        "(line 2: '3.75')\n"
+        "  - column 'Body Mass (g)' has values outside the range 2000 to 7000 (line 2: '3.75')\n"
     ) in message
 
 
@@ -150,21 +150,23 @@ def test_binary_file_is_not_csv(tmp_path, runner, previous_outputs):
     raw.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     assert run_bad(runner, tmp_path, raw, previous_outputs) == (
         f"error: {raw}: this is not a CSV text file (it contains binary data). "
-        "Pass the Palmer Station export as comma-separated text.\n"
+        "Pass the data as comma-separated text.\n"
     )
 
 
 def test_non_utf8_text_is_not_csv(tmp_path, runner, previous_outputs):
     raw = tmp_path / "latin1.csv"
     raw.write_bytes("Species,Island\nAdélie,Dream\n".encode("latin-1"))
-    message = run_bad(runner, tmp_path, raw, previous_outputs)
-    assert message.startswith(f"error: {raw}: this is not a UTF-8 CSV text file (")
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw}: line 2 is not UTF-8 text (invalid continuation byte). Save the file "
+        "as UTF-8 (comma-separated) and run again.\n"
+    )
 
 
 def test_missing_raw_file(tmp_path, runner, previous_outputs):
     raw = tmp_path / "nope.csv"
     assert run_bad(runner, tmp_path, raw, previous_outputs) == (
-        f"error: {raw}: no such file. Pass --raw with the path of the export.\n"
+        f"error: {raw}: no such file. Pass --raw with the path of the file.\n"
     )
 
 
@@ -182,8 +184,7 @@ def edited(raw_table, write_csv, changes: dict[tuple[int, str], str], name="bad.
     [
         (
             {(3, "Date Egg"): "2010-11-11"},
-            "column 'Date Egg' has dates outside the study's years 2007 to 2009 "
-            "(line 5: '2010-11-11')",
+            "column 'Date Egg' has dates outside the years 2007 to 2009 (line 5: '2010-11-11')",
         ),
         (
             {(3, "Date Egg"): "11/11/2007"},
@@ -221,14 +222,12 @@ def edited(raw_table, write_csv, changes: dict[tuple[int, str], str], name="bad.
             "(line 5: '\u0663\u0664\u0665\u0660')",
         ),
         (
-            {(3, MASS): "9" * 400},  # a number, but past float64: judged as written, not inf
-            "column 'Body Mass (g)' has values outside the plausible range 2000.0 to 7000.0 "
-            f"(line 5: '{'9' * 400}')",
+            {(3, MASS): "9" * 400},  # digits, but past float64: refused as written, not inf
+            f"column 'Body Mass (g)' has values that are not a number (line 5: '{'9' * 400}')",
         ),
         (
             {(3, MASS): "NA", (4, MASS): "9000"},  # a missing value is allowed; 9 kg is not
-            "column 'Body Mass (g)' has values outside the plausible range 2000.0 to 7000.0 "
-            "(line 6: '9000')",
+            "column 'Body Mass (g)' has values outside the range 2000 to 7000 (line 6: '9000')",
         ),
         (
             {(3, "Date Egg"): "2007-02-30"},  # no such day: never rolled over to March
@@ -265,12 +264,12 @@ def test_short_and_long_rows_are_refused_alike(tmp_path, runner, raw_table, prev
         (
             lambda text: text.replace(",", ";"),
             "the header has one column with semicolons in it, so the file looks separated "
-            "by semicolons; the export is comma-separated. Save it as CSV with commas.",
+            "by semicolons; the data is comma-separated. Save it as CSV with commas.",
         ),
         (
             lambda text: text.replace(",", "\t"),
             "the header has one column with tabs in it, so the file looks separated by tabs; "
-            "the export is comma-separated. Save it as CSV with commas.",
+            "the data is comma-separated. Save it as CSV with commas.",
         ),
         (
             lambda text: text.replace("Island,", "Species,", 1),
@@ -279,9 +278,9 @@ def test_short_and_long_rows_are_refused_alike(tmp_path, runner, raw_table, prev
         ),
         (
             lambda text: text.split("\n", 1)[0].lower() + "\n" + text.split("\n", 1)[1],
-            "header names differ from the export's in case ('studyname' should be "
+            "header names differ from the expected ones in case ('studyname' should be "
             "'studyName'; 'sample number' should be 'Sample Number'; 'species' should be "
-            "'Species'; …): restore the export's header.",
+            "'Species'; …): restore the original header.",
         ),
     ],
 )
@@ -355,12 +354,27 @@ def test_valid_variants_of_the_export_give_the_same_table(tmp_path, runner, vari
     assert (out / "penguins.parquet").read_bytes() == (expected / "penguins.parquet").read_bytes()
 
 
-def test_a_synthetic_export_passes_the_etl(tmp_path, runner):
-    """The benchmark's synthetic data is data the pipeline accepts."""
-    from dsops.penguins.bench import synthetic_export
+def test_an_unnamed_column_is_named_as_such(tmp_path, runner, raw_table, previous_outputs):
+    """A column with data but no name in the header (a stray value and comma on every
+    row, say) is refused, not dropped without a word."""
+    header, rows = raw_table
+    raw = tmp_path / "unnamed.csv"
+    with raw.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow([*header, ""])
+        out.writerows([*row, "x"] for row in rows)
+    assert run_bad(runner, tmp_path, raw, previous_outputs) == (
+        f"error: {raw}: column 18 of the header has no name: name it or remove it "
+        "(with its commas).\n"
+    )
 
-    raw = synthetic_export(2000, tmp_path / "synthetic.csv")
-    out = tmp_path / "out"
-    result = runner.invoke(app, ["etl", "--raw", str(raw), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("wrote 2000 rows to ")
+
+def test_a_raw_file_of_this_repository_is_restored_with_git(tmp_path, runner):
+    """Only a file git has gets the advice to restore it with git."""
+    missing = paths.RAW_PENGUINS.with_name("penguins-raw-missing.csv")
+    result = runner.invoke(app, ["etl", "--raw", str(missing), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {missing}: no such file. Restore it with `git checkout -- "
+        "data/raw/penguins/penguins-raw-missing.csv`, or pass --raw with the path of the file.\n"
+    )

@@ -4,14 +4,14 @@ from plotnine import ggplot
 
 from dsops.penguins import eda
 from dsops.penguins.columns import MEASUREMENT_LABELS, SPECIES
-from dsops.penguins.etl import load_raw, run_etl
+from dsops.penguins.etl import clean_export, run_etl
 from dsops.shared import paths
 from dsops.shared.plotting import SPECIES_COLOURS, theme_dsops
 
 
 @pytest.fixture(scope="module")
 def penguins() -> pd.DataFrame:
-    return load_raw(paths.RAW_PENGUINS)
+    return clean_export(paths.RAW_PENGUINS)
 
 
 def test_duckdb_counts_add_up_to_every_bird(tmp_path):

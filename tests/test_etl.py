@@ -1,23 +1,21 @@
-"""Cleaning, validation and atomic output of the ETL step (library level)."""
+"""The penguins ETL as a library: the clean table, its two outputs written together and
+atomically, one writer at a time, and problems named by the lines an editor shows."""
 
 import csv
 import io
-import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
-import pyarrow
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from conftest import write_rows
-from dsops.penguins import etl
+from conftest import installed_tool, write_rows
 from dsops.penguins.columns import SPECIES
-from dsops.penguins.etl import load_raw, raw_blocks, read_raw, run_etl, write_outputs
+from dsops.penguins.etl import CLEANING_STEPS, clean_export, run_etl, write_outputs
 from dsops.penguins.schema import CLEAN_SCHEMA
 from dsops.shared import files, paths
 from dsops.shared.errors import DsopsError
@@ -25,7 +23,7 @@ from dsops.shared.errors import DsopsError
 
 @pytest.fixture(scope="module")
 def clean() -> pd.DataFrame:
-    return load_raw(paths.RAW_PENGUINS)
+    return clean_export(paths.RAW_PENGUINS)
 
 
 def test_clean_table_satisfies_its_schema(clean):
@@ -54,6 +52,17 @@ def test_rows_are_sorted_by_species_and_sample_number(clean):
     assert key.equals(key.sort_values(["species", "sample_number"]).reset_index(drop=True))
 
 
+def test_the_cleaning_is_named_steps_a_reader_can_list():
+    assert [step.__name__ for step in CLEANING_STEPS] == [
+        "rename_to_snake_case",
+        "shorten_labels",
+        "parse_types",
+        "add_study_year",
+        "keep_clean_columns",
+        "sort_by_bird",
+    ]
+
+
 def test_running_twice_gives_identical_outputs(tmp_path):
     """Parquet is byte-identical on a rerun. A DuckDB file is not (its header and block
     layout carry per-write details), so its table is compared in full instead."""
@@ -73,102 +82,13 @@ def test_parquet_and_duckdb_hold_the_same_table(tmp_path):
     from_parquet = pd.read_parquet(result.parquet)
     with duckdb.connect(str(result.duckdb), read_only=True) as con:
         from_duckdb = con.sql("SELECT * FROM penguins").df()
-    assert from_duckdb["body_mass_g"].sum() == from_parquet["body_mass_g"].sum()
     assert list(from_duckdb.columns) == list(from_parquet.columns)
-
-
-def test_a_failed_write_leaves_the_previous_outputs_and_no_temporary_files(tmp_path, monkeypatch):
-    result = run_etl(config_raw(), tmp_path)
-    before = {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)}
-
-    def crash(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(pq, "write_table", crash)
-    with pytest.raises(DsopsError, match=r"cannot write the outputs in .*No space left"):
-        write_outputs(load_raw(config_raw()), tmp_path)
-    assert {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["penguins.duckdb", "penguins.parquet"]
-
-
-def test_a_failed_second_rename_puts_the_first_output_back(tmp_path, monkeypatch):
-    """Both outputs change together or neither does."""
-    result = run_etl(config_raw(), tmp_path)
-    before = {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)}
-    real_replace = files.os.replace
-    calls = []
-
-    def fail_on_the_second_output(source, target):
-        calls.append((Path(source).name, Path(target).name))
-        if Path(target).name == "penguins.duckdb" and ".tmp" in Path(source).name:
-            raise OSError(5, "Input/output error", str(target))
-        return real_replace(source, target)
-
-    monkeypatch.setattr(files.os, "replace", fail_on_the_second_output)
-    frame = load_raw(config_raw()).head(10)
-    with pytest.raises(DsopsError, match="Input/output error"):
-        write_outputs(frame, tmp_path)
-    assert any(target == "penguins.parquet" for _, target in calls)  # the first one moved
-    assert {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["penguins.duckdb", "penguins.parquet"]
-
-
-@pytest.mark.parametrize("rows", [0, 1, 99, 100, 101, 250, 10_000_000])
-def test_duckdb_parts_are_whole_row_groups_that_hold_every_row_in_order(rows, monkeypatch):
-    monkeypatch.setattr(etl, "DUCKDB_ROW_GROUP", 100)
-    parts = etl._duckdb_parts(rows)
-    assert [offset for offset, _ in parts] == [0, *np.cumsum([n for _, n in parts])[:-1]]
-    assert sum(length for _, length in parts) == rows
-    assert all(length % 100 == 0 for _, length in parts[:-1])
-    assert len(parts) == min(2, max(1, -(-rows // 100)))
-
-
-def test_duckdb_rows_inserted_in_parts_keep_the_table_order(tmp_path, monkeypatch):
-    """The parts are committed in order, so the DuckDB table's rows are the Parquet
-    file's, row for row (here the 344 rows go in as 3 parts of up to 128)."""
-    monkeypatch.setattr(etl, "DUCKDB_ROW_GROUP", 64)
-    parts = etl._duckdb_parts
-    monkeypatch.setattr(etl, "_duckdb_parts", lambda rows: parts(rows, parts=3))
-    result = run_etl(paths.RAW_PENGUINS, tmp_path)
-    with duckdb.connect(str(result.duckdb), read_only=True) as con:
-        from_duckdb = con.sql("SELECT * FROM penguins").df()
-    from_parquet = pd.read_parquet(result.parquet)
-    assert len(from_duckdb) == 344
     for column in ["species", "sample_number", "individual_id", "body_mass_g", "comments"]:
         assert from_duckdb[column].astype(object).equals(from_parquet[column].astype(object))
 
 
-def _row_groups(database: Path) -> list[tuple[int, int]]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.sql(
-            "SELECT row_group_id, sum(count) FROM pragma_storage_info('penguins') "
-            "WHERE column_name = 'sample_number' AND segment_type <> 'VALIDITY' "
-            "GROUP BY ALL ORDER BY row_group_id"
-        ).fetchall()
-
-
-def test_duckdb_parts_give_the_row_groups_of_one_insert(tmp_path, clean):
-    """At DuckDB's real row group size (parts of 245,760 and 54,240 rows here), the
-    table is laid out in the row groups one insert makes, with the same rows."""
-    rows = 300_000
-    table = pyarrow.Table.from_pandas(
-        clean.iloc[np.arange(rows) % len(clean)].assign(sample_number=np.arange(1, rows + 1)),
-        preserve_index=False,
-    )
-    assert etl._duckdb_parts(rows) == [(0, 245_760), (245_760, 54_240)]
-    etl._write_duckdb(table, tmp_path / "parts.duckdb")
-    with duckdb.connect(str(tmp_path / "one.duckdb")) as con:
-        con.register("clean", table)
-        con.execute("CREATE TABLE penguins AS SELECT * FROM clean")
-    assert _row_groups(tmp_path / "parts.duckdb") == _row_groups(tmp_path / "one.duckdb")
-    with duckdb.connect(str(tmp_path / "parts.duckdb"), read_only=True) as con:
-        back = con.sql("SELECT sample_number, body_mass_g FROM penguins").df()
-    assert back["sample_number"].tolist() == list(range(1, rows + 1))
-    assert back["body_mass_g"].equals(table.column("body_mass_g").to_pandas())
-
-
 def test_duckdb_declares_the_key_and_the_required_columns(tmp_path):
-    result = run_etl(config_raw(), tmp_path)
+    result = run_etl(paths.RAW_PENGUINS, tmp_path)
     with duckdb.connect(str(result.duckdb), read_only=True) as con:
         constraints = con.sql(
             "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() "
@@ -180,102 +100,152 @@ def test_duckdb_declares_the_key_and_the_required_columns(tmp_path):
     assert not_null == required
 
 
-def test_the_raw_file_is_not_read_whole_to_check_its_first_bytes(monkeypatch):
-    def refuse(self):
-        raise AssertionError("read_bytes reads the whole file")
+def test_a_failed_write_leaves_the_previous_outputs_and_no_temporary_files(
+    tmp_path, monkeypatch, clean
+):
+    result = run_etl(paths.RAW_PENGUINS, tmp_path)
+    before = {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)}
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
-    assert len(read_raw(config_raw())) == 344
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
 
-
-def config_raw() -> Path:
-    return paths.RAW_PENGUINS
-
-
-SMALL_BLOCKS = 8 << 10  # the 56 KB export read in 7 blocks
-
-
-def test_blocks_of_any_size_give_the_same_table(clean):
-    assert len(list(raw_blocks(config_raw(), SMALL_BLOCKS))) >= 5
-    pd.testing.assert_frame_equal(load_raw(config_raw(), block_bytes=SMALL_BLOCKS), clean)
+    monkeypatch.setattr(pq, "write_table", crash)
+    with pytest.raises(DsopsError, match=r"cannot write the outputs in .*No space left"):
+        write_outputs(clean, tmp_path)
+    assert {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["penguins.duckdb", "penguins.parquet"]
 
 
-def test_problems_in_different_blocks_are_reported_together_with_their_lines(tmp_path):
-    lines = config_raw().read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    mass = header.index("Body Mass (g)")
+def test_a_failed_second_rename_puts_the_first_output_back(tmp_path, monkeypatch, clean):
+    """Both outputs change together or neither does."""
+    result = run_etl(paths.RAW_PENGUINS, tmp_path)
+    before = {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)}
+    real_replace = files.os.replace
+    calls = []
 
-    def with_mass(line: str, value: str) -> str:
-        fields = next(csv.reader([line]))
-        fields[mass] = value
-        out = io.StringIO()
-        csv.writer(out, lineterminator="").writerow(fields)
-        return out.getvalue()
+    def fail_on_the_second_output(source, target):
+        calls.append((Path(source).name, Path(target).name))
+        if Path(target).name == "penguins.duckdb" and ".tmp" in Path(source).name:
+            raise OSError(5, "Input/output error", str(target))
+        return real_replace(source, target)
 
-    lines[2] = with_mass(lines[2], "heavy")  # line 3, in the first block
-    lines[300] = with_mass(lines[300], "4 kg")  # line 301, in a later block
-    lines[320] = lines[5]  # line 321 repeats line 6's bird
-    raw = tmp_path / "two-blocks.csv"
-    raw.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(DsopsError) as found:
-        load_raw(raw, block_bytes=SMALL_BLOCKS)
-    message = str(found.value)
-    assert "(2 problems):" in message
-    assert "but 2 rows share a pair (line 6: " in message and "line 321: " in message
-    assert (
-        "column 'Body Mass (g)' has values that are not a number "
-        "(line 3: 'heavy'; line 301: '4 kg')"
-    ) in message
+    monkeypatch.setattr(files.os, "replace", fail_on_the_second_output)
+    with pytest.raises(DsopsError, match="Input/output error"):
+        write_outputs(clean.head(10), tmp_path)
+    assert any(target == "penguins.parquet" for _, target in calls)  # the first one moved
+    assert {p.name: p.read_bytes() for p in (result.parquet, result.duckdb)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["penguins.duckdb", "penguins.parquet"]
+
+
+def test_what_a_killed_run_left_is_cleared_by_the_next(tmp_path):
+    """A run killed with `kill -9` leaves its temporary files (a DuckDB file and its
+    write-ahead log) and, if it died between two renames, an output moved aside. The
+    next run clears them and puts the moved output back before it writes."""
+    out = tmp_path / "out"
+    first = run_etl(paths.RAW_PENGUINS, out)
+    left = [out / ".penguins.duckdb.k1ll3d.tmp", out / ".penguins.duckdb.k1ll3d.tmp.wal"]
+    for path in left:
+        path.write_bytes(b"half a database")
+    first.duckdb.rename(out / ".penguins.duckdb.m0v3d.old")  # died between the renames
+    unrelated = out / ".notes.tmp"  # not ours: never touched
+    unrelated.write_text("keep me")
+    with files.one_writer([first.parquet, first.duckdb]):
+        assert first.duckdb.is_file()  # the old version is back before anything is written
+    run_etl(paths.RAW_PENGUINS, out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".notes.tmp",
+        "penguins.duckdb",
+        "penguins.parquet",
+    ]
+
+
+def test_a_second_run_waits_for_the_first(tmp_path):
+    """Two runs on one output folder never write at once: the second waits (saying so
+    on stderr) until the first lets go, then runs."""
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pathlib import Path\n"
+            "from dsops.shared.files import one_writer\n"
+            f"with one_writer([Path({str(out / 'penguins.parquet')!r})]):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(3)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    started = time.monotonic()
+    second = subprocess.run(
+        [installed_tool("dsops"), "etl", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    waited = time.monotonic() - started
+    assert holder.wait(timeout=30) == 0
+    assert second.returncode == 0, second.stderr
+    assert f"waiting for another run that is writing into {out}" in second.stderr
+    assert waited >= 1.5  # it did not write while the other held the folder
+    assert (out / "penguins.parquet").is_file()
+
+
+def with_mass(line: str, column: int, value: str) -> str:
+    fields = next(csv.reader([line]))
+    fields[column] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
 def test_lines_are_counted_past_empty_lines(tmp_path, ending):
-    """The reader skips empty lines; a message still names the line a reader's editor
-    shows, whatever block the row is in and however lines end."""
-    lines = config_raw().read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    mass = header.index("Body Mass (g)")
-    fields = next(csv.reader([lines[300]]))
-    fields[mass] = "4 kg"
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(fields)
-    lines[300] = out.getvalue()  # line 301 before the empty lines are added
+    """The reader skips empty lines; a message still names the line an editor shows,
+    however lines end."""
+    lines = paths.RAW_PENGUINS.read_text(encoding="utf-8").splitlines()
+    mass = lines[0].split(",").index("Body Mass (g)")
+    lines[300] = with_mass(lines[300], mass, "4 kg")  # line 301 before the empty lines
     lines[320] = lines[5]  # line 321 repeats line 6's bird
-    lines[4:4] = ["", ""]  # lines 5 and 6 are empty: line 6 moves to 8, 301 to 303, 321 to 323
+    lines[4:4] = ["", ""]  # lines 5 and 6 are empty: 6 moves to 8, 301 to 303, 321 to 323
     lines[200:200] = [""]  # one more before the later rows: 303 moves to 304, 323 to 324
     raw = tmp_path / "empty-lines.csv"
     raw.write_bytes((ending.join(lines) + ending).encode())
     with pytest.raises(DsopsError) as found:
-        load_raw(raw, block_bytes=SMALL_BLOCKS)
+        clean_export(raw)
     message = str(found.value)
+    assert "(2 problems):" in message
     assert "(line 304: '4 kg')" in message
-    assert "but 2 rows share a pair (line 8: " in message and "line 324: " in message
+    assert "but 2 rows repeat a combination (line 8: " in message and "line 324: " in message
     numbered = raw.read_bytes().decode().split(ending)
     assert next(csv.reader([numbered[304 - 1]]))[mass] == "4 kg"
     assert numbered[324 - 1] == numbered[8 - 1]
 
 
-@given(
-    text=st.binary(max_size=60).map(lambda b: bytes(b"ab\n\r,"[x % 5] for x in b)),
-    piece_bytes=st.integers(min_value=1, max_value=8),
-)
-def test_empty_lines_are_found_across_pieces(tmp_path_factory, text, piece_bytes):
-    raw = tmp_path_factory.mktemp("empty") / "rows.csv"
-    raw.write_bytes(text)
-    lines = re.split(rb"\r\n|\r|\n", text)[:-1]  # each ended by CR LF, CR or LF, as Arrow reads
-    expected = [n for n, line in enumerate(lines, start=1) if n > 1 and line == b""]
-    assert etl._empty_lines(raw, piece_bytes).tolist() == expected
+def test_a_value_spanning_lines_moves_later_lines_on(tmp_path, raw_table):
+    """A quoted comment with a line break in it takes two lines; rows after it are
+    named by the line they start on."""
+    header, rows = raw_table
+    rows = [list(row) for row in rows[:10]]
+    rows[2][header.index("Comments")] = "first line\nsecond line"
+    rows[6][header.index("Body Mass (g)")] = "4 kg"
+    raw = write_rows(tmp_path / "multi-line.csv", header, rows, lineterminator="\n")
+    with pytest.raises(DsopsError, match=r"\(line 9: '4 kg'\)"):
+        clean_export(raw)
+    assert "4 kg" in raw.read_text(encoding="utf-8").splitlines()[9 - 1]
 
 
 def test_a_file_written_with_cr_cr_lf_endings_names_the_lines_an_editor_shows(tmp_path, raw_table):
     """What Python's csv module writes on Windows to a file not opened with newline="":
-    Arrow reads a CR and a CR LF, so an empty line follows each row."""
+    a CR and a CR LF, so an empty line follows each row."""
     header, rows = raw_table
     rows = [list(row) for row in rows[:10]]
     rows[4][header.index("Body Mass (g)")] = "4 kg"
     raw = write_rows(tmp_path / "double-spaced.csv", header, rows, lineterminator="\r\r\n")
     with pytest.raises(DsopsError, match=r"\(line 11: '4 kg'\)"):
-        load_raw(raw)
+        clean_export(raw)
     assert "4 kg" in raw.read_bytes().decode().splitlines()[11 - 1]
 
 
@@ -285,20 +255,11 @@ def test_a_missing_sample_number_on_the_first_row_is_a_message(tmp_path, raw_tab
     rows[0][header.index("Sample Number")] = "NA"
     raw = write_rows(tmp_path / "first-missing.csv", header, rows, lineterminator="\n")
     with pytest.raises(DsopsError, match=r"'Sample Number' has missing values \(line 2: nan\)"):
-        load_raw(raw)
-
-
-def test_line_numbers_skip_each_empty_line_after_the_header(tmp_path):
-    raw = tmp_path / "rows.csv"
-    raw.write_bytes(b"h\n\n1\n\n\n2\r\n\r\n3\n")  # rows on lines 3, 6 and 8
-    line = etl._Lines(raw)
-    assert [line(row) for row in (0, 1, 2)] == ["3", "6", "8"]
-    assert line(float("nan")) == "?"
+        clean_export(raw)
 
 
 def test_an_export_in_key_order_and_a_shuffled_one_give_the_same_bytes(tmp_path):
-    """Rows already in key order are kept as they are; any other order is sorted."""
-    frame = pd.read_csv(config_raw(), dtype=str, keep_default_na=False)
+    frame = pd.read_csv(paths.RAW_PENGUINS, dtype=str, keep_default_na=False)
     species_rank = frame["Species"].map({label: i for i, label in enumerate(SPECIES)})
     in_key_order = frame.assign(_rank=species_rank, _n=frame["Sample Number"].astype(int))
     in_key_order = in_key_order.sort_values(["_rank", "_n"]).drop(columns=["_rank", "_n"])
@@ -310,4 +271,4 @@ def test_an_export_in_key_order_and_a_shuffled_one_give_the_same_bytes(tmp_path)
         rows.to_csv(tmp_path / f"{name}.csv", index=False)
         written[name] = run_etl(tmp_path / f"{name}.csv", tmp_path / name).parquet.read_bytes()
     assert written["sorted"] == written["shuffled"]
-    assert written["sorted"] == run_etl(config_raw(), tmp_path / "real").parquet.read_bytes()
+    assert written["sorted"] == run_etl(paths.RAW_PENGUINS, tmp_path / "real").parquet.read_bytes()

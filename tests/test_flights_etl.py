@@ -2,6 +2,8 @@
 input that gets one message naming file, column and lines with nothing touched."""
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,60 +122,97 @@ def test_after_one_month_changes_only_that_month_is_recomputed(raw, tmp_path):
     assert (table["dep_delay"] == -77).sum() == 1
 
 
+def failed(column_problem: str) -> str:
+    """The message for one problem in the copied flights file."""
+    return (
+        "{raw}/flights.csv.zip failed validation against the NYC flights schema (1 problem):\n"
+        f"  - {column_problem}\n"
+        "Fix the file (or pass --raw with a corrected copy); nothing was written."
+    )
+
+
+def rewrite_flights(raw: Path, change: Callable[[bytes], bytes]) -> None:
+    """Rewrite flights.csv inside the zip as bytes (header and all)."""
+    header, lines = read_flight_lines(raw / "flights.csv.zip")
+    text = change(b"\n".join([header, *lines]) + b"\n").split(b"\n")[:-1]
+    write_flight_lines(raw / "flights.csv.zip", text[0], text[1:])
+
+
 BAD_INPUT = {
     "missing table": (
         lambda raw: (raw / "weather.csv").unlink(),
         "{raw}/weather.csv: no such file. The flights ETL reads flights.csv.zip, weather.csv, "
-        "planes.csv, airports.csv, airlines.csv from one folder: restore it (`git checkout -- "
-        "{raw}/weather.csv`) or pass --raw with a folder that has all five.",
+        "planes.csv, airports.csv, airlines.csv from one folder: pass --raw with a folder "
+        "that has all five.",
     ),
     "missing column": (
         lambda raw: edit_flights(raw, drop_column("dep_delay")),
-        "{raw}/flights.csv.zip: missing column 'dep_delay'; the flights table has year, "
-        "month, day, dep_time, sched_dep_time, dep_delay, arr_time, sched_arr_time, "
-        "arr_delay, carrier, flight, tailnum, origin, dest, air_time, distance, hour, "
-        "minute, time_hour. Restore the file with `git checkout -- {raw}/flights.csv.zip`.",
+        failed("missing required column 'dep_delay'"),
     ),
     "bad time value": (
         lambda raw: edit_flights(raw, set_cell(7, "dep_time", "2561")),
-        "{raw}/flights.csv.zip failed validation against the NYC flights schema:\n"
-        "  - column 'dep_time' has values that are not clock times written hhmm "
-        "(0000 to 2359, or 2400) (line 7: 2561)\n"
-        "Fix the file (or restore it with `git checkout -- {raw}/flights.csv.zip`); "
-        "nothing was written.",
+        failed(
+            "column 'dep_time' has values that are not clock times written hhmm "
+            "(0000 to 2359, or 2400) (line 7: 2561)"
+        ),
     ),
     "text where a number belongs": (
         lambda raw: edit_flights(raw, set_cell(12, "arr_delay", "late")),
-        "{raw}/flights.csv.zip: column 'arr_delay' has values that are not whole numbers "
-        "of at most 18 digits (line 12: 'late'). Fix the file or restore it with `git checkout -- "
-        "{raw}/flights.csv.zip`.",
+        failed(
+            "column 'arr_delay' has values that are not a whole number of at most 18 digits "
+            "(line 12: 'late')"
+        ),
     ),
     "digits of another script": (  # Python's \d matches them; nothing here converts them
         lambda raw: edit_flights(raw, set_cell(12, "arr_delay", "\u0661\u0662")),
-        "{raw}/flights.csv.zip: column 'arr_delay' has values that are not whole numbers "
-        "of at most 18 digits (line 12: '\u0661\u0662'). Fix the file or restore it with "
-        "`git checkout -- {raw}/flights.csv.zip`.",
+        failed(
+            "column 'arr_delay' has values that are not a whole number of at most 18 digits "
+            "(line 12: '\u0661\u0662')"
+        ),
     ),
     "a whole number too long for 64 bits": (
         lambda raw: edit_flights(raw, set_cell(12, "arr_delay", "9" * 20)),
-        "{raw}/flights.csv.zip: column 'arr_delay' has values that are not whole numbers "
-        f"of at most 18 digits (line 12: '{'9' * 20}'). Fix the file or restore it with "
-        "`git checkout -- {raw}/flights.csv.zip`.",
+        failed(
+            "column 'arr_delay' has values that are not a whole number of at most 18 digits "
+            f"(line 12: '{'9' * 20}')"
+        ),
     ),
     "unknown airport code": (
         lambda raw: edit_flights(raw, set_cell(10, "origin", "XYZ")),
-        "{raw}/flights.csv.zip failed validation against the NYC flights schema:\n"
-        "  - column 'origin' has airport codes that are not one of New York's EWR, JFK, "
-        "LGA (line 10: 'XYZ')\n"
-        "Fix the file (or restore it with `git checkout -- {raw}/flights.csv.zip`); "
-        "nothing was written.",
+        failed(
+            "column 'origin' has airport codes that are not one of New York's EWR, JFK, "
+            "LGA (line 10: 'XYZ')"
+        ),
+    ),
+    "a row with too many fields": (
+        lambda raw: rewrite_flights(raw, lambda text: text.replace(b",EWR,", b",EWR,,", 1)),
+        "{raw}/flights.csv.zip: the header has 19 fields but 1 row does not (line 2: 20 "
+        "fields): a value is missing or holds an unquoted comma.",
+    ),
+    "a re-cased header": (
+        lambda raw: rewrite_flights(raw, lambda text: text.replace(b"dep_time", b"Dep_Time", 1)),
+        "{raw}/flights.csv.zip: header names differ from the expected ones in case "
+        "('Dep_Time' should be 'dep_time'): restore the original header.",
+    ),
+    "semicolons for commas": (
+        lambda raw: rewrite_flights(raw, lambda text: text.replace(b",", b";")),
+        "{raw}/flights.csv.zip: the header has one column with semicolons in it, so the "
+        "file looks separated by semicolons; the data is comma-separated. Save it as CSV "
+        "with commas.",
+    ),
+    "text that is not UTF-8": (
+        lambda raw: (raw / "airlines.csv").write_bytes(
+            (raw / "airlines.csv").read_bytes().replace(b"Inc.", "Inc. \u00e9".encode("latin-1"))
+        ),
+        "{raw}/airlines.csv: line 2 is not UTF-8 text (invalid continuation byte). Save the "
+        "file as UTF-8 (comma-separated) and run again.",
     ),
     "truncated compressed file": (
         lambda raw: (raw / "flights.csv.zip").write_bytes(
             (raw / "flights.csv.zip").read_bytes()[:1_000_000]
         ),
         "{raw}/flights.csv.zip: the compressed file is damaged or truncated (File is not "
-        "a zip file). Restore it with `git checkout -- {raw}/flights.csv.zip`.",
+        "a zip file). Replace it with a good copy.",
     ),
 }
 
@@ -271,3 +310,88 @@ def test_a_failed_count_after_the_write_is_one_sentence(raw, tmp_path, runner, m
         f'failed (Could not set lock on file "{database}"). Run the step again.\n'
     )
     assert database.is_file()
+
+
+def test_a_run_that_starts_while_another_writes_compares_with_what_it_wrote(tmp_path):
+    """Two runs on the same --out at once: the second must compare its input with what
+    the first stored, not with what was there before, or both recompute from the same
+    old state and one overwrites the other's months. Here a stand-in for the first run
+    holds the folder and, before letting go, puts in place the database a run of this
+    input writes; the second run, started meanwhile, must wait and then find nothing
+    to do."""
+    from conftest import installed_tool
+    from dsops.flights.samples import copy_raw
+
+    raw = copy_raw(tmp_path / "raw", months=[1, 2])
+    done = tmp_path / "done" / paths.FLIGHTS_DUCKDB_NAME
+    run_flights_etl(raw, done)  # what the first run will have written
+    out = tmp_path / "out"
+    database = out / paths.FLIGHTS_DUCKDB_NAME
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import shutil, time\n"
+            "from pathlib import Path\n"
+            "from dsops.shared.files import one_writer\n"
+            f"with one_writer([Path({str(database)!r})]):\n"
+            "    print('writing', flush=True)\n"
+            "    time.sleep(5)\n"
+            f"    shutil.copyfile({str(done)!r}, {str(database)!r})\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert first.stdout.readline().strip() == "writing"
+    second = subprocess.run(
+        [installed_tool("dsops"), "flights-etl", "--raw", str(raw), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert first.wait(timeout=60) == 0
+    assert second.returncode == 0, second.stderr
+    assert f"waiting for another run that is writing into {out}" in second.stderr
+    assert second.stdout == (
+        f"{database} is up to date: no input changed (2 months, {rows(database)} flights)\n"
+    )
+    assert database.read_bytes() == done.read_bytes()
+
+
+def rows(database: Path) -> int:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM flights").fetchone()[0]
+
+
+def test_verbose_logs_each_step_and_what_was_written(tmp_path, runner):
+    from dsops.flights.samples import copy_raw
+
+    raw = copy_raw(tmp_path / "raw", months=[1])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["--verbose", "flights-etl", "--raw", str(raw), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    logged = result.stderr.splitlines()
+    assert logged[0].startswith("INFO dsops.flights.etl: read flights (27,004 rows), weather")
+    steps = [line.split(": ")[1].split()[1] for line in logged if "pipeline: step" in line]
+    assert steps == [
+        "add_minutes_after_midnight",
+        "flag_cancelled",
+        "add_scheduled_departure",
+        "parse_time_hour",
+        "parse_time_hour",
+        "drop_repeated_hours",
+    ]
+    assert f"INFO dsops.flights.etl: wrote {out / paths.FLIGHTS_DUCKDB_NAME} (rebuilt)" in logged
+
+
+def test_what_a_killed_run_left_is_cleared(built, tmp_path):
+    """`kill -9` during a write leaves a hidden copy of the database and its write-ahead
+    log (up to 29 MB); the next run deletes them before it writes."""
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copyfile(built, out / built.name)
+    left = [out / ".flights.duckdb.k1ll3d.tmp", out / ".flights.duckdb.k1ll3d.tmp.wal"]
+    for path in left:
+        path.write_bytes(b"x" * 1000)
+    run_flights_etl(paths.RAW_FLIGHTS_DIR, out / built.name)
+    assert sorted(p.name for p in out.iterdir()) == [built.name]

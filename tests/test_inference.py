@@ -6,13 +6,13 @@ import pytest
 import statsmodels.formula.api as smf
 
 from dsops.penguins import inference, model
-from dsops.penguins.etl import load_raw
+from dsops.penguins.etl import clean_export
 from dsops.shared import paths
 
 
 @pytest.fixture(scope="module")
 def training() -> pd.DataFrame:
-    frame = model.modelling_frame(load_raw(paths.RAW_PENGUINS), extra=["island"])
+    frame = model.modelling_frame(clean_export(paths.RAW_PENGUINS), extra=["island"])
     return model.split(frame, seed=paths.SEED)[0]
 
 
@@ -22,7 +22,7 @@ def comparison(training) -> pd.DataFrame:
 
 
 def test_extra_columns_do_not_change_the_rows_or_the_split(training):
-    plain = model.modelling_frame(load_raw(paths.RAW_PENGUINS))
+    plain = model.modelling_frame(clean_export(paths.RAW_PENGUINS))
     assert list(training.index) == list(model.split(plain, seed=paths.SEED)[0].index)
     assert training["island"].notna().all()
 
@@ -47,7 +47,7 @@ def test_the_one_standard_error_rule_keeps_the_additive_model(comparison):
 
 def test_cross_validation_uses_the_pipeline_folds(training):
     folds = inference.cv_rmse(inference.CANDIDATES["additive"], training)
-    evaluation = model.evaluate(model.modelling_frame(load_raw(paths.RAW_PENGUINS)))
+    evaluation = model.evaluate(model.modelling_frame(clean_export(paths.RAW_PENGUINS)))
     assert folds == pytest.approx(evaluation.cv_fold_rmse)
 
 

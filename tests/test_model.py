@@ -5,13 +5,13 @@ import math
 import pytest
 
 from dsops.penguins import model
-from dsops.penguins.etl import load_raw
+from dsops.penguins.etl import clean_export
 from dsops.shared import paths
 
 
 @pytest.fixture(scope="module")
 def frame():
-    return model.modelling_frame(load_raw(paths.RAW_PENGUINS))
+    return model.modelling_frame(clean_export(paths.RAW_PENGUINS))
 
 
 @pytest.fixture(scope="module")

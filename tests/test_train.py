@@ -30,7 +30,33 @@ def test_one_version_with_every_file(trained):
     assert store.names() == [train.MODEL_NAME]
     assert store.versions(train.MODEL_NAME) == [stored.version]
     names = {p.name for p in stored.folder.iterdir()}
-    assert {train.MODEL_FILE, train.CARD_FILE, train.PREDICTIONS_FILE, train.SERVING_FILE} <= names
+    assert {
+        train.MODEL_FILE,
+        train.CARD_FILE,
+        train.PREDICTIONS_FILE,
+        train.SERVING_FILE,
+        train.COMPARISON_FILE,
+    } <= names
+
+
+def test_the_model_comparison_is_stored_for_the_page(trained):
+    """The page reads why the model was chosen; it is the comparison on the training
+    birds, and its choice is the model the store holds."""
+    import pandas as pd
+
+    from dsops.penguins import inference, model
+    from dsops.penguins.data import load_penguins
+
+    processed, _, result = trained
+    why = result.stored.read_json(train.COMPARISON_FILE)
+    frame = model.modelling_frame(load_penguins(processed), extra=["island"])
+    training, _ = model.split(frame)
+    expected = inference.compare_models(training)
+    stored = pd.DataFrame(why["models"]).astype({"f_vs_additive": float, "p_vs_additive": float})
+    pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
+    assert why["chosen"] == "additive"  # the formula the stored pipeline fits
+    assert why["island_within_adelie"] == inference.island_effect_within(training, "Adelie")
+    assert why["island_within_adelie"]["birds"] == (training["species"] == "Adelie").sum()
 
 
 def test_the_card_is_the_pin_metadata_and_names_its_data(trained):

@@ -27,7 +27,7 @@ IMPORT_FLOORS = {
 }
 
 
-def _seconds(code: str, repeat: int) -> dict[str, float | int]:
+def seconds_in_fresh_interpreter(code: str, repeat: int) -> dict[str, float | int]:
     """Median, min and max wall-clock seconds of `code` in a fresh interpreter."""
     probe = f"import time\nt = time.perf_counter()\n{code}\nprint(time.perf_counter() - t)"
     runs = []
@@ -63,7 +63,7 @@ def run(repeat: int = 3, folder: Path | None = None) -> Path:
     project = load_project()
     figures = {"kernel start": kernel_start(project, repeat)}
     for kind, code in IMPORT_FLOORS.items():
-        figures[f"import floor: {kind}"] = _seconds(code, repeat)
+        figures[f"import floor: {kind}"] = seconds_in_fresh_interpreter(code, repeat)
     for page, timing in page_times(project, project.pages, repeat).items():
         figures[f"page: {page}"] = timing
     return benchmarks.record(
@@ -71,6 +71,9 @@ def run(repeat: int = 3, folder: Path | None = None) -> Path:
         "The site's pages through the page runner (a fresh kernel each, as Quarto's "
         "Jupyter engine starts one): kernel start, import floor of each kind of page "
         "(a fresh interpreter), and every page's execution time.",
+        f"Each page executed {repeat} times through the page runner, a fresh Jupyter kernel "
+        "each time with the project root as working directory (kernel start included); "
+        "import floors timed in a fresh interpreter; median, fastest and slowest.",
         figures,
         **({"folder": folder} if folder else {}),
     )

@@ -8,6 +8,7 @@ write happens on a copy of the database that replaces it only once complete.
 """
 
 import hashlib
+import logging
 import shutil
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -27,10 +28,12 @@ from dsops.flights.clean import (
 )
 from dsops.flights.tables import read_tables
 from dsops.shared import paths
-from dsops.shared.database import quiet
+from dsops.shared.database import quiet, reported_write_errors
 from dsops.shared.errors import DsopsError
-from dsops.shared.files import atomic_path
+from dsops.shared.files import atomic_path, one_writer
 from dsops.shared.pipeline import StepRecord, run_steps
+
+log = logging.getLogger(__name__)
 
 FLIGHTS_TABLE = "flights"
 MONTHS_TABLE = "etl_months"  # month, rows, input_hash: what each month was computed from
@@ -188,31 +191,31 @@ def checked_output(flights: pd.DataFrame) -> pd.DataFrame:
 def run_flights_etl(
     raw_dir: Path = paths.RAW_FLIGHTS_DIR, database: Path = paths.FLIGHTS_DUCKDB
 ) -> FlightsEtlResult:
-    """Extract, clean, enrich and load, recomputing only the months whose input changed."""
+    """Extract, clean, enrich and load, recomputing only the months whose input changed.
+    One run at a time writes the database: a second waits for the first, then compares
+    its input with what the first stored, so no month's update is lost."""
     tables = read_tables(raw_dir)
+    log.info("read %s", ", ".join(f"{name} ({len(t):,} rows)" for name, t in tables.items()))
     flights, flight_log = run_steps(tables["flights"], FLIGHT_STEPS)
     weather, weather_log = run_steps(tables["weather"], WEATHER_STEPS)
     checked_output(flights)
     hashes, tabled = month_hashes(tables), table_hashes(tables)
-    months_before, tables_before = stored_hashes(database)
-    changed = [m for m, (_, h) in hashes.items() if months_before.get(m) != h]
-    gone = [m for m in months_before if m not in hashes]
-    reload = [name for name, h in tabled.items() if tables_before.get(name) != h]
-    plan = _Plan(changed, gone, reload, rebuild=set(changed) == set(hashes))
-    if changed or gone or reload:
-        rows = enrich(flights[flights["month"].isin(changed)], weather, tables["planes"])
-        try:
+    with reported_write_errors(database.name, database.parent), one_writer([database]):
+        months_before, tables_before = stored_hashes(database)
+        changed = [m for m, (_, h) in hashes.items() if months_before.get(m) != h]
+        gone = [m for m in months_before if m not in hashes]
+        reload = [name for name, h in tabled.items() if tables_before.get(name) != h]
+        log.info(
+            "months to recompute: %s; months to remove: %s; tables to reload: %s",
+            changed or "none",
+            gone or "none",
+            reload or "none",
+        )
+        if changed or gone or reload:
+            plan = _Plan(changed, gone, reload, rebuild=set(changed) == set(hashes))
+            rows = enrich(flights[flights["month"].isin(changed)], weather, tables["planes"])
             _write(database, plan, rows, tables, hashes, tabled)
-        except OSError as err:
-            raise DsopsError(
-                f"cannot write {database}: {err.strerror or err}. Pass --out with a folder "
-                "you can write to; the earlier database was left as it was."
-            ) from None
-        except duckdb.Error as err:
-            raise DsopsError(
-                f"DuckDB could not write {database} ({' '.join(str(err).split())}); the "
-                "earlier database was left as it was."
-            ) from None
+            log.info("wrote %s (%s)", database, "rebuilt" if plan.rebuild else "updated")
     return FlightsEtlResult(
         database=database,
         months=[MonthRun(m, n, h, m in changed) for m, (n, h) in hashes.items()],

@@ -1,9 +1,9 @@
-"""Extract: the five raw tables read as written, typed as declared, and checked against
-their pandera schemas. A problem is one message naming the file, the column and the
-lines (line 1 is the header), never a traceback."""
+"""Extract: the five raw tables read as text, checked as written, typed as declared
+(columns.DTYPES), and checked against their pandera schemas. Reading, judging numbers
+and the messages are the shared validation layer's (`dsops.shared.validation`): a
+problem is one message naming the file, the column and the lines (line 1 is the
+header), never a traceback."""
 
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -21,33 +21,44 @@ from dsops.flights.columns import (
 )
 from dsops.flights.parse import invalid_hhmm
 from dsops.shared.errors import DataValidationError
+from dsops.shared.validation import (
+    number,
+    numbers,
+    read_text,
+    text,
+    validate,
+    whole_number,
+    whole_numbers,
+)
 
-MAX_EXAMPLES = 5
-NA_VALUES = ["NA", ""]
-# ASCII digits only: Python's \d also matches other scripts' digits, which pandas cannot
-# convert. Whole numbers have at most 18 digits, so every one fits a 64-bit integer.
-WHOLE = r"^-?[0-9]{1,18}$"
-DECIMAL = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+# Each check carries the sentence a message shows (pandera's `error=`).
+_clock = pa.Check(
+    lambda s: ~invalid_hhmm(s),
+    name="hhmm_clock_time",
+    error="values that are not clock times written hhmm (0000 to 2359, or 2400)",
+)
+_origin = pa.Check(
+    lambda s: s.isin(ORIGINS),
+    name="nyc_origin",
+    error=f"airport codes that are not one of New York's {', '.join(ORIGINS)}",
+)
+_hour = pa.Check.str_matches(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:00:00Z$",
+    name="utc_hour",
+    error="values that are not an hour written YYYY-MM-DDTHH:00:00Z",
+)
+_year = pa.Check(
+    lambda s: s == s.iloc[0],
+    name="one_year",
+    error="years other than the first row's (the tables hold one year)",
+)
+_faa_code = pa.Check.str_matches(
+    r"^[A-Z0-9]{3}$", name="faa_code", error="values that are not three-character airport codes"
+)
 
-# Check names, and the sentence each becomes in a message.
-HHMM, NYC, FAA_CODE, UTC_HOUR = "hhmm_clock_time", "nyc_origin", "faa_code", "utc_hour"
-ONE_YEAR, LOCAL_HOUR = "one_year", "local_hour"
-SENTENCES = {
-    ONE_YEAR: "years other than the first row's (the tables hold one year)",
-    LOCAL_HOUR: "time_hour, in New York time, is not the row's year, month, day and hour",
-    HHMM: "values that are not clock times written hhmm (0000 to 2359, or 2400)",
-    NYC: f"airport codes that are not one of New York's {', '.join(ORIGINS)}",
-    FAA_CODE: "values that are not three-character airport codes",
-    UTC_HOUR: "values that are not an hour written YYYY-MM-DDTHH:00:00Z",
-    "in_range": "values outside {}",
-    "field_uniqueness": "values that appear more than once (the table's key)",
-    "not_nullable": "missing values",
-}
 
-_clock = pa.Check(lambda s: ~invalid_hhmm(s), name=HHMM)
-_origin = pa.Check(lambda s: s.isin(ORIGINS), name=NYC)
-_hour = pa.Check.str_matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:00:00Z$", name=UTC_HOUR)
-_year = pa.Check(lambda s: s == s.iloc[0], name=ONE_YEAR)
+def _within(low: int, high: int) -> pa.Check:
+    return pa.Check.in_range(low, high, error=f"values outside {low} to {high}")
 
 
 def _local_hour_agrees(frame: pd.DataFrame) -> pd.Series:
@@ -67,18 +78,22 @@ def _local_hour_agrees(frame: pd.DataFrame) -> pd.Series:
     ).fillna(False)
 
 
-_local = pa.Check(_local_hour_agrees, name=LOCAL_HOUR)
+_local = pa.Check(
+    _local_hour_agrees,
+    name="local_hour",
+    error="time_hour, in New York time, is not the row's year, month, day and hour",
+)
 
 SCHEMAS = {
     "flights": pa.DataFrameSchema(
         {
-            "month": pa.Column(int, pa.Check.in_range(1, 12)),
-            "day": pa.Column(int, pa.Check.in_range(1, 31)),
+            "month": pa.Column(int, _within(1, 12)),
+            "day": pa.Column(int, _within(1, 31)),
             **{c: pa.Column("Int64", _clock, nullable=True) for c in ["dep_time", "arr_time"]},
             **{c: pa.Column("Int64", _clock) for c in ["sched_dep_time", "sched_arr_time"]},
             "origin": pa.Column(str, _origin),
-            "dest": pa.Column(str, pa.Check.str_matches(r"^[A-Z0-9]{3}$", name=FAA_CODE)),
-            "distance": pa.Column(int, pa.Check.gt(0)),
+            "dest": pa.Column(str, _faa_code),
+            "distance": pa.Column(int, pa.Check.gt(0, error="distances that are not positive")),
             "time_hour": pa.Column(str, _hour),
             "year": pa.Column(int, _year),
         },
@@ -100,115 +115,51 @@ SCHEMAS = {
 }
 
 
-def _plain(value: object) -> object:
-    """A numpy scalar as the Python value it holds, so messages quote 2561, not np.int64."""
-    return value.item() if hasattr(value, "item") else value
+def _as_text(dtype: str) -> pa.Column:
+    """How a column of a declared type must look as text."""
+    if dtype in ("int64", "Int64"):
+        return whole_number(nullable=dtype == "Int64")
+    if dtype == "float64":
+        return number()
+    return text()
 
 
-def _examples(values: pd.Series) -> str:
-    shown = [f"line {int(row) + 2}: {_plain(v)!r}" for row, v in values.head(MAX_EXAMPLES).items()]
-    more = f"; and {len(values) - MAX_EXAMPLES} more" if len(values) > MAX_EXAMPLES else ""
-    return "; ".join(shown) + more
-
-
-def _open_text(path: Path) -> pd.DataFrame:
-    """The file's cells as text (only `NA` and empty are missing)."""
-    return pd.read_csv(
-        path, dtype=str, keep_default_na=False, na_values=NA_VALUES, engine="pyarrow"
+# Each table's columns as they must be written, before anything converts them.
+TEXT_SCHEMAS = {
+    name: pa.DataFrameSchema(
+        {column: _as_text(dtype) for column, dtype in dtypes.items()},
+        name=SCHEMAS[name].name,
     )
+    for name, dtypes in DTYPES.items()
+}
 
 
-def _typed(path: Path, text: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
-    """Each column converted to its declared type, refusing text that is not one. Each
-    distinct text is judged and converted once (a column of 336,776 clock times holds
-    about 1,300 distinct values), then the results are spread back to the rows."""
+def as_declared(text: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Checked text converted to the declared types (with the parsers the checks used)."""
     columns = {}
     for column, dtype in dtypes.items():
-        values = text[column]
-        if dtype == "str":
-            columns[column] = values
-            continue
-        codes, distinct = pd.factorize(values)  # missing values get code -1
-        distinct = pd.Series(distinct, dtype=object)
-        pattern = WHOLE if "int" in dtype.lower() else DECIMAL
-        wrong = ~distinct.str.fullmatch(pattern).fillna(False).astype(bool).to_numpy()
-        bad = (codes >= 0) & wrong[codes]
-        if dtype == "int64":
-            bad |= codes < 0
-        if bad.any():
-            kind = "whole numbers of at most 18 digits" if pattern == WHOLE else "numbers"
-            missing = " or missing" if dtype == "int64" and (codes[bad] < 0).any() else ""
-            raise DataValidationError(
-                f"{path}: column {column!r} has values that are not {kind}{missing} "
-                f"({_examples(values[bad].fillna('NA'))}). Fix the file or restore it with "
-                f"`git checkout -- {path}`."
-            )
-        # Python's float() for decimals: too many digits give inf, never an overflow error
-        parsed = distinct.astype("float64") if pattern == DECIMAL else pd.to_numeric(distinct)
-        numbers = pd.array(parsed, dtype=dtype)
-        typed = numbers.take(codes, allow_fill=True) if (codes < 0).any() else numbers[codes]
-        columns[column] = pd.Series(typed, index=values.index, dtype=dtype)
+        if dtype in ("int64", "Int64"):
+            columns[column] = whole_numbers(text[column]).astype(dtype)
+        elif dtype == "float64":
+            columns[column] = numbers(text[column])
+        else:
+            columns[column] = text[column]
     return pd.DataFrame(columns)
 
 
-def _explain(path: Path, schema: pa.DataFrameSchema, failures: pd.DataFrame) -> str:
-    problems = []
-    whole_rows = failures["schema_context"] == "DataFrameSchema"
-    for check, cases in failures[whole_rows].groupby("check", sort=False):
-        rows = sorted({int(i) for i in cases["index"].dropna()})
-        lines = ", ".join(str(row + 2) for row in rows[:MAX_EXAMPLES])
-        more = f" and {len(rows) - MAX_EXAMPLES} more" if len(rows) > MAX_EXAMPLES else ""
-        sentence = SENTENCES.get(str(check), f"the check {check} fails")
-        problems.append(
-            f"in {len(rows)} row{'s' if len(rows) != 1 else ''}, {sentence} "
-            f"(line{'s' if len(rows) != 1 else ''} {lines}{more})"
-        )
-    for (column, check), cases in failures[~whole_rows].groupby(["column", "check"], sort=False):
-        name, _, arguments = str(check).partition("(")
-        sentence = SENTENCES.get(name, f"values failing {check}").format(arguments.rstrip(")"))
-        examples = cases.set_index("index")["failure_case"]
-        problems.append(f"column {column!r} has {sentence} ({_examples(examples)})")
-    listed = "\n".join(f"  - {problem}" for problem in problems)
-    return (
-        f"{path} failed validation against the {schema.name} schema:\n{listed}\n"
-        f"Fix the file (or restore it with `git checkout -- {path}`); nothing was written."
-    )
-
-
 def read_table(name: str, raw_dir: Path) -> pd.DataFrame:
-    """One raw table, typed as declared in columns.DTYPES and validated."""
+    """One raw table: read as text, checked as written, typed as declared in
+    columns.DTYPES, and checked against its schema."""
     path = raw_dir / FILES[name]
     if not path.is_file():
         raise DataValidationError(
             f"{path}: no such file. The flights ETL reads {', '.join(FILES.values())} "
-            f"from one folder: restore it (`git checkout -- {path}`) or pass --raw with a "
-            "folder that has all five."
+            "from one folder: pass --raw with a folder that has all five."
         )
-    try:
-        text = _open_text(path)
-    except (zipfile.BadZipFile, EOFError, zlib.error) as err:
-        raise DataValidationError(
-            f"{path}: the compressed file is damaged or truncated ({err}). Restore it with "
-            f"`git checkout -- {path}`."
-        ) from None
-    except (UnicodeDecodeError, ValueError) as err:
-        detail = " ".join(str(err).split())
-        raise DataValidationError(f"{path}: could not be read as CSV: {detail}") from None
     dtypes = DTYPES[name]
-    missing = [column for column in dtypes if column not in text.columns]
-    if missing:
-        raise DataValidationError(
-            f"{path}: missing column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(repr(c) for c in missing)}; the {name} table has "
-            f"{', '.join(dtypes)}. Restore the file with `git checkout -- {path}`."
-        )
-    frame = _typed(path, text, dtypes)
-    schema = SCHEMAS[name]
-    try:
-        schema.validate(frame, lazy=True, inplace=True)  # checks only: no copy
-    except pa.errors.SchemaErrors as err:
-        raise DataValidationError(_explain(path, schema, err.failure_cases)) from None
-    if name in ROW_IDS:  # each row's line in the file, as a key and a stable order
+    written = validate(read_text(path, list(dtypes)), TEXT_SCHEMAS[name], path)
+    frame = validate(as_declared(written, dtypes), SCHEMAS[name], path)
+    if name in ROW_IDS:  # each row's number in the file, as a key and a stable order
         frame.insert(0, ROW_IDS[name], pd.RangeIndex(1, len(frame) + 1, dtype="int64"))
     return frame
 

@@ -7,6 +7,9 @@ then stores in the model store, as one version of the pin `penguin-body-mass`:
 - `model-card.json`: what it is and whether to trust it (also the pin's metadata):
   data SHA-256, metrics, seed, library versions, commit;
 - `test-predictions.csv`: the held-out birds with observed and predicted mass;
+- `model-comparison.json`: why this model: the additive model against interaction
+  models on the training birds (nested F-tests, cross-validation on the same folds),
+  the one-standard-error choice, and the island test within Adélie;
 - `serving.json`: what an API or a browser needs to predict without Python: the design
   terms and coefficients keyed by the encoder's feature names, category levels,
   training ranges, the OLS covariance matrix, residual variance and degrees of freedom
@@ -29,7 +32,7 @@ import statsmodels.api as sm
 from scipy import stats
 from sklearn.pipeline import Pipeline
 
-from dsops.penguins import model
+from dsops.penguins import inference, model
 from dsops.penguins.data import load_penguins
 from dsops.shared import paths
 from dsops.shared.errors import DsopsError
@@ -42,6 +45,7 @@ MODEL_FILE = "model.joblib"
 CARD_FILE = "model-card.json"
 PREDICTIONS_FILE = "test-predictions.csv"
 SERVING_FILE = "serving.json"
+COMPARISON_FILE = "model-comparison.json"
 INTERVAL_LEVEL = 0.95
 GRID_POINTS = 5  # bill lengths per species and sex in the serving grid
 LIBRARIES = ["dsops", "scikit-learn", "statsmodels", "pandas", "numpy", "scipy", "joblib"]
@@ -167,6 +171,23 @@ def serving_export(pipeline: Pipeline, train: pd.DataFrame) -> dict:
     }
 
 
+def model_comparison(frame: pd.DataFrame, seed: int = paths.SEED) -> dict:
+    """Why the stored model and not another, on the training birds only: each candidate
+    formula against the additive model (nested F-test, cross-validated RMSE on the same
+    folds), the model the one-standard-error rule chooses, and whether island adds
+    anything within Adélie, the one species sampled on every island. `frame` must carry
+    the island column (modelling_frame's `extra`)."""
+    training, _ = model.split(frame, seed)
+    comparison = inference.compare_models(training, seed)
+    rows = comparison.astype(object).where(comparison.notna(), None)  # NaN is not JSON
+    return {
+        "rows": "training birds",
+        "models": rows.to_dict(orient="records"),
+        "chosen": inference.one_standard_error_choice(comparison),
+        "island_within_adelie": inference.island_effect_within(training, "Adelie"),
+    }
+
+
 def model_card(evaluation: model.Evaluation, data_path: Path) -> dict:
     """What this model is and whether it can be trusted."""
     data_sha = sha256_file(data_path)
@@ -207,7 +228,7 @@ def train(
 ) -> TrainResult:
     """Evaluate the body-mass model and store it, with its card and exports."""
     store = store or ModelStore()
-    frame = model.modelling_frame(load_penguins(data_path))
+    frame = model.modelling_frame(load_penguins(data_path), extra=["island"])
     evaluation = model.evaluate(frame, seed=paths.SEED)
     card = model_card(evaluation, data_path)
     with tempfile.TemporaryDirectory(prefix="dsops-train-") as scratch:
@@ -217,9 +238,14 @@ def train(
         evaluation.test_predictions.to_csv(folder / PREDICTIONS_FILE, index=False)
         serving = serving_export(evaluation.pipeline, evaluation.train)
         (folder / SERVING_FILE).write_text(json.dumps(serving, indent=1) + "\n", encoding="utf-8")
+        comparison = model_comparison(frame)
+        (folder / COMPARISON_FILE).write_text(
+            json.dumps(comparison, indent=1) + "\n", encoding="utf-8"
+        )
+        files = (MODEL_FILE, CARD_FILE, PREDICTIONS_FILE, SERVING_FILE, COMPARISON_FILE)
         stored = store.write(
             MODEL_NAME,
-            [folder / name for name in (MODEL_FILE, CARD_FILE, PREDICTIONS_FILE, SERVING_FILE)],
+            [folder / name for name in files],
             card,
             title="Penguin body mass from bill length, species and sex",
         )

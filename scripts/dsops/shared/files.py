@@ -1,12 +1,16 @@
-"""Small file helpers: checksums and atomic writes."""
+"""Small file helpers: checksums, atomic writes, and one writer at a time."""
 
 import errno
+import fcntl
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def sha256_file(path: Path) -> str:
@@ -91,3 +95,32 @@ def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def one_writer(targets: Sequence[Path]) -> Iterator[None]:
+    """Hold the lock on writing `targets` (files of one folder; the folder itself is
+    locked, so no lock file is left behind): a second run waits until the first is
+    done, so neither loses the other's work. Once the lock is held, what a killed earlier
+    run left beside the targets is cleared: its temporary files are deleted, and an old
+    version it had moved aside (see swap_in) goes back if its new version never came."""
+    folder = targets[0].parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("waiting for another run that is writing into %s", folder)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        for target in targets:
+            for left in folder.glob(f".{target.name}.*.tmp*"):  # and a DuckDB .wal beside it
+                left.unlink(missing_ok=True)
+            for old in folder.glob(f".{target.name}.*.old"):
+                if target.exists():
+                    old.unlink(missing_ok=True)
+                else:
+                    os.replace(old, target)
+        yield
+    finally:
+        os.close(handle)  # closing the folder lets the lock go

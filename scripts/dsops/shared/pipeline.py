@@ -2,6 +2,7 @@
 `DataFrame.pipe`, each run logged (rows in and out, columns added, removed and changed,
 time), so a page can show what every step did to the data."""
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 Step = Callable[[pd.DataFrame], pd.DataFrame]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def run_steps(frame: pd.DataFrame, steps: Iterable[Step]) -> tuple[pd.DataFrame,
     A step must return a DataFrame; anything else is a programming error named here,
     not three steps later.
     """
-    log: list[StepRecord] = []
+    records: list[StepRecord] = []
     for step in steps:
         name = step_name(step)
         started = time.perf_counter()
@@ -71,9 +73,20 @@ def run_steps(frame: pd.DataFrame, steps: Iterable[Step]) -> tuple[pd.DataFrame,
             raise TypeError(
                 f"pipeline step {name!r} returned {type(result).__name__}, not a DataFrame"
             )
-        log.append(describe_step(name, frame, result, seconds))
+        record = describe_step(name, frame, result, seconds)
+        log_step(record)
+        records.append(record)
         frame = result
-    return frame, log
+    return frame, records
+
+
+def log_step(record: StepRecord) -> None:
+    """One INFO line per step (shown by `dsops --verbose`)."""
+    parts = [f"{record.rows_in:,} -> {record.rows_out:,} rows"]
+    for sign, columns in (("+", record.added), ("-", record.removed), ("~", record.changed)):
+        if columns:
+            parts.append(f"{sign}{', '.join(columns)}")
+    log.info("step %s: %s (%.3f s)", record.step, "; ".join(parts), record.seconds)
 
 
 def log_frame(log: list[StepRecord]) -> pd.DataFrame:
