@@ -93,10 +93,13 @@ def flights_table(database: Path) -> pd.DataFrame:
         return con.sql("SELECT * FROM flights ORDER BY flight_id").to_arrow_table().to_pandas()
 
 
-def test_after_one_month_changes_only_that_month_is_recomputed(raw, tmp_path):
+def test_after_one_month_changes_only_that_month_is_recomputed(tmp_path):
+    from dsops.flights.samples import copy_raw
+
+    raw = copy_raw(tmp_path / "raw", months=[2, 3, 4])  # three months: the same logic, quicker
     database = tmp_path / "out" / paths.FLIGHTS_DUCKDB_NAME
     first = run_flights_etl(raw, database)
-    assert first.recomputed == list(range(1, 13))
+    assert first.recomputed == [2, 3, 4]
     hashes = months_table(database)
 
     edited = []
@@ -110,7 +113,7 @@ def test_after_one_month_changes_only_that_month_is_recomputed(raw, tmp_path):
     edit_flights(raw, delay_a_march_flight)
     second = run_flights_etl(raw, database)
     assert second.recomputed == [3]
-    assert [m.month for m in second.months if not m.recomputed] == [*range(1, 3), *range(4, 13)]
+    assert [m.month for m in second.months if not m.recomputed] == [2, 4]
     after = months_table(database)
     assert {m: h for m, h in after.items() if m != 3} == {m: h for m, h in hashes.items() if m != 3}
     assert after[3] != hashes[3]
