@@ -364,8 +364,8 @@ def test_an_unnamed_column_is_named_as_such(tmp_path, runner, raw_table, previou
         out.writerow([*header, ""])
         out.writerows([*row, "x"] for row in rows)
     assert run_bad(runner, tmp_path, raw, previous_outputs) == (
-        f"error: {raw}: column 18 of the header has no name: name it or remove it "
-        "(with its commas).\n"
+        f"error: {raw}: the header gives column 18 no name: name it in the header or remove "
+        "it (with its commas).\n"
     )
 
 

@@ -108,10 +108,8 @@ def _header_problem(path: Path, header: list[str], expected: list[str]) -> str |
     unnamed = [str(i) for i, name in enumerate(header, start=1) if not name.strip()]
     if unnamed:
         return (
-            f"column{'s' if len(unnamed) > 1 else ''} {', '.join(unnamed)} of the header "
-            "ha{} no name: name {} or remove {} (with {} commas).".format(
-                *(("ve", "them", "them", "their") if len(unnamed) > 1 else ("s", "it", "it", "its"))
-            )
+            f"the header gives column {' and '.join(unnamed)} no name: name it in the header "
+            "or remove it (with its commas)."
         )
     duplicated = sorted({name for name in header if header.count(name) > 1})
     if duplicated:
@@ -157,9 +155,9 @@ def read_text(path: Path, expected: list[str]) -> pd.DataFrame:
     texts are missing. Rows keep the file's order, numbered from 0 (`data_lines` gives
     their lines). `expected` is the header the file should have, to name a re-cased
     one. Anything that keeps the file from being read is one sentence naming it."""
+    restore = git_restore(path)
     if not path.is_file():
-        restore = restore_hint(path)
-        then = f"{restore[0].upper()}{restore[1:]}, or pass" if restore else "Pass"
+        then = f"Restore it with {restore}, or pass" if restore else "Pass"
         raise DataValidationError(f"{path}: no such file. {then} --raw with the path of the file.")
     try:
         with open_bytes(path) as handle:
@@ -181,10 +179,9 @@ def read_text(path: Path, expected: list[str]) -> pd.DataFrame:
             path, dtype="str", keep_default_na=False, na_values=MISSING, engine="pyarrow"
         )
     except (zipfile.BadZipFile, EOFError, zlib.error) as err:
-        restore = restore_hint(path) or "replace it with a good copy"
+        then = f"Restore it with {restore}." if restore else "Replace it with a good copy."
         raise DataValidationError(
-            f"{path}: the compressed file is damaged or truncated ({err}). "
-            f"{restore[0].upper()}{restore[1:]}."
+            f"{path}: the compressed file is damaged or truncated ({err}). {then}"
         ) from None
     except ValueError as err:  # Arrow's parser: wrong field counts, text that is not UTF-8
         problem = _field_count_problem(path, len(header))  # also names a non-UTF-8 line
@@ -197,12 +194,12 @@ def read_text(path: Path, expected: list[str]) -> pd.DataFrame:
     return frame
 
 
-def restore_hint(path: Path) -> str | None:
-    """How to get a damaged raw file of this repository back (git has it); None for a
-    file anywhere else, which only its maker can replace."""
+def git_restore(path: Path) -> str | None:
+    """The command that gets a raw file of this repository back (git has it); None for
+    a file anywhere else, which only its maker can replace."""
     resolved = path.resolve()
     if resolved.is_relative_to(paths.RAW_DIR):
-        return f"restore it with `git checkout -- {paths.project_relative(resolved)}`"
+        return f"`git checkout -- {paths.project_relative(resolved)}`"
     return None
 
 
@@ -361,7 +358,8 @@ def explain(path: Path, schema: pa.DataFrameSchema, failures: pd.DataFrame) -> s
         )
     listed = "\n".join(f"  - {problem}" for problem in problems)
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-    hint = restore_hint(path) or "pass --raw with a corrected copy"
+    restore = git_restore(path)
+    hint = f"restore it with {restore}" if restore else "pass --raw with a corrected copy"
     return (
         f"{path} failed validation against the {schema.name} schema ({count}):\n{listed}\n"
         f"Fix the file (or {hint}); nothing was written."
