@@ -1,5 +1,5 @@
 """The post-render step (figure images sized from their PNG, lazy below the first
-figure) on a fixture page and on the real Quarto HTML of the review's render."""
+figure) on a fixture page and on real Quarto HTML (tests/fixtures/real-render)."""
 
 import os
 import re
@@ -20,7 +20,7 @@ from sitebuild.project import QuartoProject, load_project
 from sitebuild.sitecheck import figure_images, first_figure, site_pages
 
 FIXTURE = Path(__file__).parent / "fixtures" / "postrender"
-REPORT = Path(__file__).parents[2] / "shared" / "render-report" / "html"
+REAL_RENDER = Path(__file__).parent / "fixtures" / "real-render"  # see its README.md
 
 
 def png(width: int, height: int, dpi: float | None = None) -> bytes:
@@ -169,18 +169,16 @@ def test_a_page_outside_the_output_folder_is_one_error(tmp_path, capsys, monkeyp
     )
 
 
-# --- the real Quarto HTML of the review's render --------------------------------------
+# --- real Quarto HTML (tests/fixtures/real-render) --------------------------------------
 
 
 @pytest.fixture
 def real_pages(tmp_path) -> list[tuple[Path, str]]:
-    """The review's pages as Quarto writes them before this step (figure images without
+    """The real-render pages as Quarto writes them before this step (figure images without
     width and height), with PNGs drawn at 192 dpi at twice the size Quarto showed them;
     each page with its original HTML."""
-    if not REPORT.is_dir():
-        pytest.skip(f"{REPORT} is absent: the real-render checks need the review's report")
     site = tmp_path / "site"
-    shutil.copytree(REPORT, site)
+    shutil.copytree(REAL_RENDER, site, ignore=shutil.ignore_patterns("*.md"))
     pages = []
     for page in site_pages(site):
         original = page.read_text(encoding="utf-8")
