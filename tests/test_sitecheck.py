@@ -199,11 +199,60 @@ def real_render(tmp_path) -> Path:
 REAL_PAGES = [page.relative_to(REAL_RENDER).as_posix() for page in site_pages(REAL_RENDER)]
 
 
-def test_the_real_render_passes(real_render):
+DATASETS = "analyses/recipes/cleaning-datasets.html"
+
+
+def format_the_printed_values(site: Path) -> None:
+    """Write the real render's reprs as the fixed page prints them: `np.int64(16)` as 16,
+    `datetime.date(2013, 3, 10)` as 2013-03-10, the empty inline value as nothing."""
+    page = site / DATASETS
+    html = page.read_text(encoding="utf-8")
+    html = re.sub(r"np\.int(?:32|64)\((-?\d+)\)", r"\1", html)
+    html = re.sub(
+        r"datetime\.date\((\d+), (\d+), (\d+)\)",
+        lambda m: f"{int(m[1]):04}-{int(m[2]):02}-{int(m[3]):02}",
+        html,
+    )
+    html = re.sub(r'<code>\{python\} "" if quiet == 1 else "s"</code>', "", html)
+    page.write_text(html, encoding="utf-8")
+
+
+def test_the_real_render_fails_only_on_the_values_it_prints_as_reprs(real_render):
+    assert messages(check_site(real_render, REAL_PAGES)) == [
+        f"{DATASETS}: prints 18 Python repr(s) in its prose: np.int64(16), np.int64(0), "
+        "np.int64(5), np.int64(600), np.int64(554), np.int64(6), np.int64(-46), np.int64(54), "
+        "np.int64(57), np.int64(24), np.int64(27), np.int64(2), np.int64(1), np.int32(5), "
+        "np.int32(4), datetime.date(2013, 3, 10), datetime.date(2013, 11, 2) (format each "
+        'value in the page: int(x), f"{x:,}", str(x), date.isoformat())',
+        f'{DATASETS}: shows an inline expression as code, not its value: `{{python}} "" if '
+        'quiet == 1 else "s"` (Quarto leaves one whose value is empty)',
+    ]
+
+
+def test_the_real_render_with_its_values_formatted_passes(real_render):
+    format_the_printed_values(real_render)
     assert messages(check_site(real_render, REAL_PAGES)) == []
 
 
+def test_reprs_are_refused_in_prose_and_tables_not_in_code(tmp_path):
+    body = (
+        "<p>Sampled on Timestamp('2013-01-01 05:00:00').</p>"
+        "<table><tr><td>np.float64(0.5)</td></tr></table>"
+        "<p>Call <code>pandas.read_csv(engine='pyarrow')</code>: it returns a frame.</p>"
+        "<pre>0    1\ndtype: int64</pre><p>Counted <code>{python} n</code> rows.</p>"
+    )
+    site = write_site(tmp_path, {"index.html": ("", body)}, [])
+    assert messages(check_site(site, [])) == [
+        "index.html: prints 2 Python repr(s) in its prose: Timestamp('2013-01-01 05:00:00'), "
+        'np.float64(0.5) (format each value in the page: int(x), f"{x:,}", str(x), '
+        "date.isoformat())",
+        "index.html: shows an inline expression as code, not its value: `{python} n` (Quarto "
+        "leaves one whose value is empty)",
+    ]
+
+
 def test_the_real_render_with_three_faults_fails_with_exactly_those(real_render):
+    format_the_printed_values(real_render)
     eda = real_render / "analyses" / "penguins" / "eda.html"
     html = eda.read_text(encoding="utf-8")
     html = html.replace(

@@ -6,8 +6,9 @@ cross-reference, except in cells marked `error: true`; every internal link, imag
 site (a link that climbs out of `site/` works on the build machine and 404s when
 published); root-relative links under the path of `site-url`; anchors that exist;
 figure images with alt text, a width and a height, and `loading="lazy"` below the
-page's first figure (`sitebuild.postrender` sets them); and every declared resource
-copied into the site.
+page's first figure (`sitebuild.postrender` sets them); prose that prints no Python repr
+(`np.int64(16)`, `datetime.date(…)`: see `sitebuild.prose`) and no inline expression
+left as code; and every declared resource copied into the site.
 """
 
 import re
@@ -17,6 +18,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup, Tag
+
+from sitebuild.prose import LEFT_AS_CODE, python_reprs
 
 ERROR_CLASSES = ("cell-output-error", "cell-output-stderr")
 TRACEBACK = "Traceback (most recent call last)"
@@ -38,6 +41,9 @@ URL_ATTRIBUTES = (
     ("embed", "src"),
 )
 SRCSET_TAGS = ("img", "source")
+# Code (blocks, printed output, `code` in a sentence), where a repr or a call may be
+# what the reader is meant to see; an inline expression's value is never set as code.
+NOT_PROSE = {"pre", "code", "script", "style", "textarea", "template"}
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,32 @@ def _cell_label(tag: Tag) -> str | None:
     return str(cell["id"]) if cell is not None and cell.get("id") else None
 
 
+def prose_problems(soup: BeautifulSoup) -> list[str]:
+    """Python reprs printed in a page's prose (its text outside code), and inline
+    expressions Quarto left as code."""
+    problems = []
+    texts = [
+        str(text)
+        for text in soup.find_all(string=True)
+        if not any(parent.name in NOT_PROSE for parent in text.parents)
+    ]
+    reprs = list(dict.fromkeys(r for text in texts for r in python_reprs(text)))
+    if reprs:
+        count = sum(len(python_reprs(text)) for text in texts)
+        problems.append(
+            f"prints {count} Python repr(s) in its prose: {', '.join(reprs)} (format each "
+            'value in the page: int(x), f"{x:,}", str(x), date.isoformat())'
+        )
+    for code in soup.find_all("code"):
+        text = " ".join(code.get_text().split())
+        if text.startswith(f"{LEFT_AS_CODE} ") and code.find_parent("pre") is None:
+            problems.append(
+                f"shows an inline expression as code, not its value: `{text}` (Quarto leaves "
+                "one whose value is empty)"
+            )
+    return problems
+
+
 def figure_images(soup: BeautifulSoup) -> list[tuple[Tag, int | None]]:
     """Every `<img>` in document order with the figure it belongs to: figures numbered in
     order, one per outermost `<figure>` (a figure's light and dark renderings are one
@@ -182,6 +214,7 @@ def check_page(
         problems.append(Problem(name, f"contains a traceback ({TRACEBACK!r})"))
     for label in sorted(set(UNRESOLVED_XREF.findall(body_text))):
         problems.append(Problem(name, f"unresolved cross-reference @{label}"))
+    problems += [Problem(name, problem) for problem in prose_problems(soup)]
 
     description = soup.find("meta", attrs={"name": "description"})
     if description is None or not str(description.get("content", "")).strip():
