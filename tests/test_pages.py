@@ -17,7 +17,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "project"
 PROJECT = load_project()
 PAGES = PROJECT.pages
-PAGE_TIME_LIMIT = 30  # seconds; pages must stay well under 10 s on a 2-core machine
+# Page times are measured by `make bench` (data/benchmarks/site-pages.json, and the build
+# report); pages take 1-10 s on a 2-core machine, over 30 s when it is busy. This limit
+# only stops a page gone far beyond any budget (a runaway loop, a forgotten full-size run).
+PAGE_TIME_LIMIT = 120  # seconds
 
 
 def test_parse_finds_python_cells_and_their_options():
@@ -238,7 +241,8 @@ def test_page_executes(page: Path):
     report = execute_page(page, PROJECT)
     assert report.seconds < PAGE_TIME_LIMIT, (
         f"{PROJECT.relative(page)} took {report.seconds:.1f} s to execute "
-        f"(limit {PAGE_TIME_LIMIT} s): move heavy work into a pipeline step"
+        f"(limit {PAGE_TIME_LIMIT} s, far beyond the 10 s a page should take): move heavy "
+        "work into a pipeline step"
     )
 
 
