@@ -319,3 +319,24 @@ def test_nothing_is_loaded_from_another_host(tmp_path):
         "another host",
         "index.html: loads <script src='https://cdn.example.net/require.min.js'> from another host",
     ]
+
+
+def test_the_listing_page_with_quartos_mathjax_fails(real_render):
+    """What a listing page loads when math is not plain (Quarto forces math onto listing
+    pages): the two script tags of the review's render, put back into the fixture."""
+    format_the_printed_values(real_render)
+    listing = real_render / "pages.html"
+    cdn = (
+        '<script src="https://cdnjs.cloudflare.com/polyfill/v3/polyfill.min.js?features=es6">'
+        "</script>\n"
+        '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml-full.js" '
+        'type="text/javascript"></script>\n</head>'
+    )
+    listing.write_text(listing.read_text(encoding="utf-8").replace("</head>", cdn, 1))
+    rules = SiteRules(expected=REAL_PAGES, host="devops-for-data-science.github.io")
+    assert messages(check_site(real_render, rules)) == [
+        "pages.html: loads <script src='https://cdnjs.cloudflare.com/polyfill/v3/polyfill.min.js"
+        "?features=es6'> from another host",
+        "pages.html: loads <script src='https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
+        "tex-chtml-full.js'> from another host",
+    ]
