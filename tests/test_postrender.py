@@ -19,6 +19,7 @@ from dsops.shared import paths
 from dsops.shared.errors import DsopsError
 from sitebuild.postrender import (
     DARK_THEME_SCRIPT,
+    HEADER_OFFSET_SCRIPT,
     USED_ICONS_CSS,
     USED_ICONS_FONT,
     main,
@@ -67,7 +68,7 @@ def page(tmp_path) -> Path:
 
 def test_the_fixture_page_gets_every_change(page):
     changes = rewrite_page(page, fig_dpi=96, output_dir=page.parent, icons_subset=True)
-    assert (changes.sized, changes.lazy, changes.other) == (5, 7, 9)
+    assert (changes.sized, changes.lazy, changes.other) == (5, 7, 10)
     assert changes.skipped == ["page_files/figure-html/missing.png"]
     assert page.read_text() == (FIXTURE / "page.expected.html").read_text()
 
@@ -75,12 +76,12 @@ def test_the_fixture_page_gets_every_change(page):
 def test_only_the_named_tags_change(page):
     before = (FIXTURE / "page.html").read_text()
     rewrite_page(page, fig_dpi=96, output_dir=page.parent, icons_subset=True)
-    # what the step adds or removes: attributes, the dark-theme script, the logo link
+    # what the step adds or removes: attributes, two scripts, the logo link
     added = r' (?:width|height|loading|decoding|role|tabindex|aria-label)="[^"]*"| defer'
     after = re.sub(added, "", page.read_text())
-    after = after.replace("\n" + DARK_THEME_SCRIPT, "").replace(
-        USED_ICONS_CSS, "bootstrap-icons.css"
-    )
+    for script in (DARK_THEME_SCRIPT, HEADER_OFFSET_SCRIPT):
+        after = after.replace("\n" + script, "")
+    after = after.replace(USED_ICONS_CSS, "bootstrap-icons.css")
     after = after.replace('rel="disabled-stylesheet"', 'rel="stylesheet"')
     logo = '<a href="index.html" class="navbar-brand navbar-brand-logo">\n    </a>\n'
     assert after == re.sub(added, "", before).replace(logo, "")
@@ -248,8 +249,11 @@ def test_the_real_render_gets_its_theme_links_buttons_and_logo_links_fixed(real_
         soup = BeautifulSoup(text, "html.parser")
         dark = soup.find_all("link", class_="quarto-color-alternate")
         assert len(dark) == 2 and all(link["rel"] == ["disabled-stylesheet"] for link in dark)
-        assert str(dark[-1]) + "\n" + DARK_THEME_SCRIPT in text or DARK_THEME_SCRIPT in text
+        assert text.index(DARK_THEME_SCRIPT) > text.rindex(
+            "quarto-color-scheme quarto-color-alternate"
+        )
         assert not soup.select("a.navbar-brand-logo, a.sidebar-logo-link")
+        assert "</header>\n" + HEADER_OFFSET_SCRIPT in text  # right after Quarto's header
         for header in soup.select("div.callout-header[data-bs-toggle]"):
             assert (header["role"], header["tabindex"]) == ("button", "0")
             assert "aria-label" not in header.attrs  # named by the words it shows
