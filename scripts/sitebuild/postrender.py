@@ -83,13 +83,15 @@ DARK_THEME_SCRIPT = (
     f'for (const link of document.querySelectorAll("link.{DARK_STYLESHEET}")) '
     'link.rel = "stylesheet"; } } catch (e) {}</script>'
 )
-# The navbar's and the sidebar's logo links, empty when no logo is set.
+# Quarto's fixed header (navbar and, with a sidebar, the section bar of a phone), and
+# what its navigation script sets once the page has loaded, set as soon as it is parsed.
 HEADER = re.compile(r'<header id="quarto-header"[^>]*>')
 HEADER_OFFSET_SCRIPT_ID = "sitebuild-header-offset"
 HEADER_OFFSET_SCRIPT = (
     f'<script id="{HEADER_OFFSET_SCRIPT_ID}">document.body.style.paddingTop = '
     'document.getElementById("quarto-header").clientHeight + "px";</script>'
 )
+# The navbar's and the sidebar's logo links, empty when no logo is set.
 EMPTY_LOGO_LINK = re.compile(
     r'<a [^>]*class="(?:navbar-brand navbar-brand-logo|sidebar-logo-link)"[^>]*>\s*</a>\n?'
 )
