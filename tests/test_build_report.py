@@ -3,7 +3,6 @@ committed benchmark record; slowest first; the source said."""
 
 import pytest
 
-from dsops.shared import paths
 from dsops.shared.build_report import REPORT_ENV, from_benchmark, page_times
 from dsops.shared.errors import DsopsError
 
@@ -46,6 +45,17 @@ def test_benchmark_pages_only():
 
 
 def test_an_unreadable_report_is_one_sentence(tmp_path):
-    with pytest.raises(DsopsError, match="cannot read the JUnit report"):
-        page_times({REPORT_ENV: str(tmp_path / "missing.xml")})
-    assert paths.BENCHMARKS_DIR.is_dir()
+    report = tmp_path / "results.xml"
+    report.write_text("<testsuites><testsuite")
+    with pytest.raises(DsopsError, match=r"results\.xml: cannot read the JUnit report"):
+        page_times({REPORT_ENV: str(report)})
+
+
+def test_a_missing_report_falls_back_to_the_benchmark_and_says_why(tmp_path):
+    times = page_times({REPORT_ENV: str(tmp_path / "test-results.xml")})
+    assert "analyses/penguins/eda.qmd" in set(times.table["page"])
+    assert times.source.startswith("make bench (medians of ")
+    assert times.source.endswith(
+        ", because this build has no page-execution report (test-results.xml was not "
+        "written: see the build's test job)"
+    )

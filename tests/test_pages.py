@@ -17,7 +17,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "project"
 PROJECT = load_project()
 PAGES = PROJECT.pages
-PAGE_TIME_LIMIT = 30  # seconds; pages must stay well under 10 s on a 2-core machine
+# Page times are measured by `make bench` (data/benchmarks/site-pages.json, and the build
+# report); pages take 1-10 s on a 2-core machine, over 30 s when it is busy. This limit
+# only stops a page gone far beyond any budget (a runaway loop, a forgotten full-size run).
+PAGE_TIME_LIMIT = 120  # seconds
 
 
 def test_parse_finds_python_cells_and_their_options():
@@ -90,6 +93,17 @@ def test_the_page_conventions_run_and_their_figures_come_in_two_renderings():
     assert report.figures["fig-frame-dark"] != report.figures["fig-frame-light"]
 
 
+def test_inline_values_are_the_markdown_quarto_writes():
+    """Quarto's jupyter-inline.ts: a string loses its quotes and has Markdown's special
+    characters escaped, Markdown is kept, anything else is its text/plain form."""
+    report = execute_page(FIXTURES / "inline-values.qmd", PROJECT)
+    assert report.inline_values == {
+        "count": "16",
+        '"a*b_c (d.e-f, g!)"': r"a\*b\_c \(d\.e\-f\, g\!\)",
+        'Markdown("**bold**")': "**bold**",
+    }
+
+
 def test_figures_are_saved_by_label_and_rendering(tmp_path):
     report = execute_page(FIXTURES / "conventions.qmd", PROJECT)
     saved = report.save_figures(tmp_path)
@@ -122,6 +136,14 @@ def test_figures_are_saved_by_label_and_rendering(tmp_path):
         (
             "renderings-without-caption.qmd",
             r"is in the div #fig-nameless \(line 5\), which has no caption paragraph",
+        ),
+        (
+            "inline-repr.qmd",
+            r"inline expression `counts.max\(\)` \(line 12\) prints np.int64\(16\), the repr",
+        ),
+        (
+            "inline-empty.qmd",
+            r"`\"\" if quiet == 1 else \"s\"` \(line 10\) has an empty value, so Quarto would",
         ),
     ],
 )
@@ -182,6 +204,7 @@ def test_an_indented_cell_loses_its_indent():
         ("unknown-kind.qmd", r"line 5: a \{r\} cell is not modelled by the page runner"),
         ("other-engine.qmd", r"line 1: `engine: knitr` is not modelled"),
         ("unknown-execute-option.qmd", r"line 1: `execute: cache` is not modelled"),
+        ("inline-two-lines.qmd", r"line 10: an inline expression spanning lines is not"),
     ],
 )
 def test_what_the_runner_does_not_model_is_refused(fixture, message):
@@ -218,7 +241,8 @@ def test_page_executes(page: Path):
     report = execute_page(page, PROJECT)
     assert report.seconds < PAGE_TIME_LIMIT, (
         f"{PROJECT.relative(page)} took {report.seconds:.1f} s to execute "
-        f"(limit {PAGE_TIME_LIMIT} s): move heavy work into a pipeline step"
+        f"(limit {PAGE_TIME_LIMIT} s, far beyond the 10 s a page should take): move heavy "
+        "work into a pipeline step"
     )
 
 

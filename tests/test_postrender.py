@@ -1,5 +1,7 @@
-"""The post-render step (figure images sized from their PNG, lazy below the first
-figure) on a fixture page and on the real Quarto HTML of the review's render."""
+"""The post-render step (figure images sized from their PNG and lazy, the dark theme's
+stylesheets off until chosen, head scripts deferred, empty logo links removed, callout
+headers and sort links made buttons, the icon font cut to the icons used) on a fixture
+page, on a small icon font, and on real Quarto HTML (tests/fixtures/real-render)."""
 
 import os
 import re
@@ -15,12 +17,21 @@ from bs4 import BeautifulSoup
 
 from dsops.shared import paths
 from dsops.shared.errors import DsopsError
-from sitebuild.postrender import main, rewrite_page, run
+from sitebuild.postrender import (
+    DARK_THEME_SCRIPT,
+    HEADER_OFFSET_SCRIPT,
+    USED_ICONS_CSS,
+    USED_ICONS_FONT,
+    main,
+    rewrite_page,
+    run,
+    subset_icons,
+)
 from sitebuild.project import QuartoProject, load_project
-from sitebuild.sitecheck import figure_images, first_figure, site_pages
+from sitebuild.sitecheck import figure_images, site_pages
 
 FIXTURE = Path(__file__).parent / "fixtures" / "postrender"
-REPORT = Path(__file__).parents[2] / "shared" / "render-report" / "html"
+REAL_RENDER = Path(__file__).parent / "fixtures" / "real-render"  # see its README.md
 
 
 def png(width: int, height: int, dpi: float | None = None) -> bytes:
@@ -55,28 +66,48 @@ def page(tmp_path) -> Path:
     return tmp_path / "page.html"
 
 
-def test_figures_are_sized_from_their_png_and_lazy_below_the_first(page):
-    changes = rewrite_page(page, fig_dpi=96, output_dir=page.parent)
-    assert (changes.sized, changes.lazy) == (5, 5)
+def test_the_fixture_page_gets_every_change(page):
+    changes = rewrite_page(page, fig_dpi=96, output_dir=page.parent, icons_subset=True)
+    assert (changes.sized, changes.lazy, changes.other) == (5, 7, 10)
     assert changes.skipped == ["page_files/figure-html/missing.png"]
     assert page.read_text() == (FIXTURE / "page.expected.html").read_text()
 
 
-def test_only_the_img_tags_change(page):
+def test_only_the_named_tags_change(page):
     before = (FIXTURE / "page.html").read_text()
-    rewrite_page(page, fig_dpi=96, output_dir=page.parent)
-    added = r' (?:width|height|loading|decoding)="[^"]*"'
-    after = page.read_text()
-    assert re.sub(added, "", after) == re.sub(added, "", before)
+    rewrite_page(page, fig_dpi=96, output_dir=page.parent, icons_subset=True)
+    # what the step adds or removes: attributes, two scripts, the logo link
+    added = r' (?:width|height|loading|decoding|role|tabindex|aria-label)="[^"]*"| defer'
+    after = re.sub(added, "", page.read_text())
+    for script in (DARK_THEME_SCRIPT, HEADER_OFFSET_SCRIPT):
+        after = after.replace("\n" + script, "")
+    after = after.replace(USED_ICONS_CSS, "bootstrap-icons.css")
+    after = after.replace('rel="disabled-stylesheet"', 'rel="stylesheet"')
+    logo = '<a href="index.html" class="navbar-brand navbar-brand-logo">\n    </a>\n'
+    assert after == re.sub(added, "", before).replace(logo, "")
     assert "'<img src=\"page_files/figure-html/in-a-script.png\">'" in after
 
 
-def test_a_second_run_changes_nothing_and_leaves_no_temporary_file(page):
+def test_scripts_are_deferred_only_in_the_head_and_only_when_loaded_from_a_file(page):
     rewrite_page(page, fig_dpi=96, output_dir=page.parent)
+    text = page.read_text()
+    assert '<script src="site_libs/quarto-nav/quarto-nav.js" defer></script>' in text
+    assert '<script src="site_libs/already.js" defer></script>' in text  # not twice
+    assert '<script id="quarto-search-options" type="application/json">' in text
+    assert '<script src="site_libs/in-the-body.js"></script>' in text
+
+
+def test_the_icon_stylesheet_is_swapped_only_for_a_subset_that_exists(page):
+    rewrite_page(page, fig_dpi=96, output_dir=page.parent, icons_subset=False)
+    assert 'href="site_libs/bootstrap/bootstrap-icons.css"' in page.read_text()
+
+
+def test_a_second_run_changes_nothing_and_leaves_no_temporary_file(page):
+    rewrite_page(page, fig_dpi=96, output_dir=page.parent, icons_subset=True)
     once = page.read_bytes()
     files = sorted(p.name for p in page.parent.iterdir())
     changes = rewrite_page(page, fig_dpi=96, output_dir=page.parent)
-    assert (changes.sized, changes.lazy) == (0, 0)
+    assert (changes.sized, changes.lazy, changes.other) == (0, 0, 0)
     assert page.read_bytes() == once
     assert sorted(p.name for p in page.parent.iterdir()) == files
 
@@ -113,11 +144,11 @@ def test_quartos_list_of_output_files_and_the_pages_fig_dpi_are_used(tmp_path):
         "QUARTO_PROJECT_OUTPUT_FILES": "site/figs.html\nsite/style.css\n",
     }
     assert run(environ=environ, project=project) == (
-        "post-render: 2 image(s) given a width and height, 1 figure image(s) lazy-loaded, "
-        "in 1 page(s)"
+        "post-render: 2 image(s) given a width and height, 2 figure image(s) lazy-loaded, "
+        "0 other tag(s) changed, in 1 page(s)"
     )
     html = (tmp_path / "site" / "figs.html").read_text()
-    assert '<img src="figs_files/a.png" alt="A." width="600" height="300">' in html
+    assert 'alt="A." width="600" height="300" loading="lazy" decoding="async">' in html
     assert 'alt="B." width="600" height="300" loading="lazy" decoding="async">' in html
 
 
@@ -169,18 +200,16 @@ def test_a_page_outside_the_output_folder_is_one_error(tmp_path, capsys, monkeyp
     )
 
 
-# --- the real Quarto HTML of the review's render --------------------------------------
+# --- real Quarto HTML (tests/fixtures/real-render) --------------------------------------
 
 
 @pytest.fixture
 def real_pages(tmp_path) -> list[tuple[Path, str]]:
-    """The review's pages as Quarto writes them before this step (figure images without
+    """The real-render pages as Quarto writes them before this step (figure images without
     width and height), with PNGs drawn at 192 dpi at twice the size Quarto showed them;
     each page with its original HTML."""
-    if not REPORT.is_dir():
-        pytest.skip(f"{REPORT} is absent: the real-render checks need the review's report")
     site = tmp_path / "site"
-    shutil.copytree(REPORT, site)
+    shutil.copytree(REAL_RENDER, site, ignore=shutil.ignore_patterns("*.md"))
     pages = []
     for page in site_pages(site):
         original = page.read_text(encoding="utf-8")
@@ -198,7 +227,6 @@ def real_pages(tmp_path) -> list[tuple[Path, str]]:
 
 
 def test_the_real_render_gets_quartos_own_sizes_back_and_lazy_figures(real_pages):
-    lazy_pages = 0
     for page, original in real_pages:
         rewrite_page(page, fig_dpi=96, output_dir=page.parent)
         before = [
@@ -207,12 +235,114 @@ def test_the_real_render_gets_quartos_own_sizes_back_and_lazy_figures(real_pages
         after = figure_images(BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser"))
         after = [image for image in after if image[1] is not None]
         assert len(before) == len(after)
-        first = first_figure(after)
-        for (old, _), (new, figure) in zip(before, after, strict=True):
+        for (old, _), (new, _) in zip(before, after, strict=True):
             assert (new["width"], new["height"]) == (old["width"], old["height"]), new["src"]
-            lazy = figure != first
-            assert (new.get("loading"), new.get("decoding")) == (
-                ("lazy", "async") if lazy else (None, None)
-            ), new["src"]
-        lazy_pages += any(figure != first for _, figure in after)
-    assert lazy_pages >= 2  # the EDA and model pages have figures below their first
+            assert (new.get("loading"), new.get("decoding")) == ("lazy", "async"), new["src"]
+    assert sum(len(figure_images(BeautifulSoup(o, "html.parser"))) for _, o in real_pages) >= 8
+
+
+def test_the_real_render_gets_its_theme_links_buttons_and_logo_links_fixed(real_pages):
+    buttons = 0
+    for page, _ in real_pages:
+        rewrite_page(page, fig_dpi=96, output_dir=page.parent)
+        text = page.read_text(encoding="utf-8")
+        soup = BeautifulSoup(text, "html.parser")
+        dark = soup.find_all("link", class_="quarto-color-alternate")
+        assert len(dark) == 2 and all(link["rel"] == ["disabled-stylesheet"] for link in dark)
+        assert text.index(DARK_THEME_SCRIPT) > text.rindex(
+            "quarto-color-scheme quarto-color-alternate"
+        )
+        assert not soup.select("a.navbar-brand-logo, a.sidebar-logo-link")
+        assert "</header>\n" + HEADER_OFFSET_SCRIPT in text  # right after Quarto's header
+        for header in soup.select("div.callout-header[data-bs-toggle]"):
+            assert (header["role"], header["tabindex"]) == ("button", "0")
+            assert "aria-label" not in header.attrs  # named by the words it shows
+            buttons += 1
+        navs = soup.find_all("nav")
+        assert all(nav.get("aria-label") or nav.get("role") for nav in navs), page.name
+        for sidebar in soup.find_all(id="quarto-margin-sidebar"):
+            assert sidebar["role"] == "complementary"
+        assert soup.select_one("button.navbar-toggler").get("role") is None
+        for sort in soup.select("a.sort"):
+            assert (sort["role"], sort["tabindex"]) == ("button", "0")
+            buttons += 1
+    assert buttons >= 6  # an exercise's solution on six pages, the listing's sort link
+
+
+def icon_font(path: Path, codepoints: list[int]) -> None:
+    """A WOFF font with one square glyph per code point, as Bootstrap's icons are drawn."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    names = [".notdef", *(f"icon{i}" for i in range(len(codepoints)))]
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder(names)
+    builder.setupCharacterMap(dict(zip(codepoints, names[1:], strict=True)))
+
+    def square():
+        pen = TTGlyphPen(None)
+        pen.moveTo((100, 0))
+        for point in ((100, 700), (800, 700), (800, 0)):
+            pen.lineTo(point)
+        pen.closePath()
+        return pen.glyph()
+
+    glyphs = {name: square() for name in names}
+    builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics({name: (1000, 100) for name in names})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "bootstrap-icons", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    builder.font.flavor = "woff"
+    builder.save(str(path))
+
+
+ICONS_CSS = """/*!
+ * Bootstrap Icons v1.13.1 (https://icons.getbootstrap.com/)
+ */
+
+@font-face {
+  font-display: block;
+  font-family: "bootstrap-icons";
+  src:
+url("./bootstrap-icons.woff?e34853135f9e39acf64315236852cd5a") format("woff");
+}
+
+.bi::before,
+[class^="bi-"]::before,
+[class*=" bi-"]::before {
+  display: inline-block;
+  font-family: bootstrap-icons !important;
+}
+
+.bi-alarm::before { content: "\\f102"; }
+.bi-clipboard::before { content: "\\f290"; }
+.bi-github::before { content: "\\f3ed"; }
+"""
+
+
+def test_the_icon_font_is_cut_to_the_icons_the_pages_and_scripts_name(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    icons = tmp_path / "site_libs" / "bootstrap"
+    icons.mkdir(parents=True)
+    (icons / "bootstrap-icons.css").write_text(ICONS_CSS)
+    icon_font(icons / "bootstrap-icons.woff", [0xF102, 0xF290, 0xF3ED])
+    (tmp_path / "index.html").write_text('<a href="x"><i class="bi bi-github"></i>Code</a>')
+    (tmp_path / "site_libs" / "copy.js").write_text('icon.classList.add("bi-clipboard");')
+    assert subset_icons(tmp_path) == 2
+    css = (icons / USED_ICONS_CSS).read_text()
+    assert '.bi-github::before { content: "\\f3ed"; }' in css
+    assert '.bi-clipboard::before { content: "\\f290"; }' in css
+    assert "bi-alarm" not in css and "font-family: bootstrap-icons !important;" in css
+    assert re.search(rf'url\("\./{USED_ICONS_FONT}\?[0-9a-f]{{16}}"\) format\("woff"\)', css)
+    cmap = TTFont(icons / USED_ICONS_FONT).getBestCmap()
+    assert set(cmap) == {0xF290, 0xF3ED}
+    assert (icons / "bootstrap-icons.css").read_text() == ICONS_CSS  # the original stays
+
+
+def test_a_site_without_the_icon_stylesheet_is_left_alone(tmp_path):
+    (tmp_path / "index.html").write_text("<p>No icons.</p>")
+    assert subset_icons(tmp_path) is None
+    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]

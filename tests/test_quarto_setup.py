@@ -1,7 +1,9 @@
 """Finding or installing the pinned Quarto, and the pin being the same everywhere."""
 
+import hashlib
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +64,55 @@ def test_the_makefile_reads_the_single_pin():
     makefile = (paths.PROJ_ROOT / "Makefile").read_text()
     assert "QUARTO_VERSION := $(shell cat QUARTO_VERSION)" in makefile
     assert not re.search(r"quarto-cli==\d", makefile)
+
+
+DEB = b"not really a Debian package, but bytes with a known SHA-256"
+DEB_SHA256 = hashlib.sha256(DEB).hexdigest()
+
+
+def checksums(tmp_path, line: str) -> Path:
+    path = tmp_path / "quarto-SHA256SUMS"
+    path.write_text(f"# pinned checksums\n{line}\n")
+    return path
+
+
+def serving(content: bytes, calls: list[str]):
+    """A stand-in for the download from GitHub: records the URL, writes `content`."""
+
+    def download(url: str, target: Path) -> None:
+        calls.append(url)
+        target.write_bytes(content)
+
+    return download
+
+
+def test_the_quarto_package_is_downloaded_checked_and_kept(tmp_path):
+    sums = checksums(tmp_path, f"{DEB_SHA256}  quarto-1.8.25-linux-amd64.deb")
+    calls: list[str] = []
+    deb = quarto.fetch_deb("1.8.25", tmp_path / "cache", sums, serving(DEB, calls))
+    assert deb == tmp_path / "cache" / "quarto-1.8.25-linux-amd64.deb"
+    assert deb.read_bytes() == DEB
+    assert calls == [
+        "https://github.com/quarto-dev/quarto-cli/releases/download/v1.8.25/"
+        "quarto-1.8.25-linux-amd64.deb"
+    ]
+    # a cached copy with the pinned SHA-256 is used as it is
+    assert quarto.fetch_deb("1.8.25", tmp_path / "cache", sums, serving(DEB, calls)) == deb
+    assert len(calls) == 1
+
+
+def test_a_download_with_another_sha256_is_deleted_and_refused(tmp_path):
+    sums = checksums(tmp_path, f"{'0' * 64}  quarto-1.8.25-linux-amd64.deb")
+    with pytest.raises(DsopsError) as caught:
+        quarto.fetch_deb("1.8.25", tmp_path / "cache", sums, serving(DEB, []))
+    assert f"has SHA-256 {DEB_SHA256}, not the {'0' * 64} pinned in" in str(caught.value)
+    assert str(caught.value).endswith("the download was deleted, not installed.")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_version_without_a_pinned_sha256_is_not_downloaded(tmp_path):
+    sums = checksums(tmp_path, f"{DEB_SHA256}  quarto-1.8.24-linux-amd64.deb")
+    calls: list[str] = []
+    with pytest.raises(DsopsError, match=r"pins no SHA-256 for quarto-1\.8\.25-linux-amd64\.deb"):
+        quarto.fetch_deb("1.8.25", tmp_path / "cache", sums, serving(DEB, calls))
+    assert calls == []

@@ -4,8 +4,9 @@ true of this repository:
 - the set-up block's commands are real: the clone address is the site's repository,
   every `make X` is a target `make help` lists and `make -n X` accepts, a comment that
   says a target runs `dsops SUB` is what its recipe runs, and every `uv run dsops SUB`
-  is a command (`dsops SUB --help` exits 0); the flights ETL runs for real, twice, and
-  the second run writes nothing, as the page says;
+  is a command (`dsops SUB --help` exits 0) with the options it is given (the same check
+  runs on every page's commands: tests/test_page_commands.py); the flights ETL runs for
+  real, twice, and the second run writes nothing, as the page says;
 - every link of the page reaches a page of the site (and a section id that exists), and
   every glossary entry links to where it runs or names what will show it;
 - the exercise's solution cell, run as shown, gives the answer the prose states.
@@ -76,7 +77,6 @@ def command_problems(commands: list[tuple[str, str]]) -> list[str]:
     repo_url = load_project().website["repo-url"]
     repo_name = repo_url.rstrip("/").rsplit("/", 1)[1]
     targets = make_help_targets()
-    dsops = installed_tool("dsops")
     problems = []
     for command, comment in commands:
         words = shlex.split(command)
@@ -103,12 +103,29 @@ def command_problems(commands: list[tuple[str, str]]) -> list[str]:
                         for sub in named
                         if sub not in ran
                     ]
-            case ["uv", "run", "dsops", sub, *_]:
+            case ["uv", "run", ("dsops" | "sitebuild") as program, sub, *rest]:
                 helped = subprocess.run(
-                    [dsops, sub, "--help"], capture_output=True, text=True, timeout=60
+                    [installed_tool(program), sub, "--help"],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
                 )
                 if helped.returncode != 0:
-                    problems.append(f"`{command}`: `dsops {sub} --help` exits {helped.returncode}")
+                    problems.append(
+                        f"`{command}`: `{program} {sub} --help` exits {helped.returncode}"
+                    )
+                    continue
+                options = [word.split("=")[0] for word in rest if word.startswith("--")]
+                problems += [
+                    f"`{command}`: `{program} {sub}` has no option {option}"
+                    for option in options
+                    if option not in helped.stdout
+                ]
+            case [("dsops" | "sitebuild") as program, *_]:
+                problems.append(
+                    f"`{command}` fails in a fresh clone, where `{program}` is not on PATH: "
+                    f"show it as `uv run {command}`"
+                )
             case _:
                 problems.append(f"`{command}` is not a command this test knows how to check")
     return problems
@@ -139,6 +156,8 @@ def test_the_command_check_names_what_is_not_real():
             ("make no-such-target", ""),
             ("make setup", "runs dsops train"),
             ("uv run dsops no-such-command", ""),
+            ("uv run dsops etl --raw x.csv --no-such-option", ""),
+            ("dsops verify-raw", ""),
             ("curl https://example.org | sh", ""),
         ]
     )
@@ -149,6 +168,10 @@ def test_the_command_check_names_what_is_not_real():
         "`make no-such-target`: `make help` lists no target 'no-such-target'",
         "the comment of `make setup` says it runs `dsops train`; it does not",
         "`uv run dsops no-such-command`: `dsops no-such-command --help` exits 2",
+        "`uv run dsops etl --raw x.csv --no-such-option`: `dsops etl` has no option "
+        "--no-such-option",
+        "`dsops verify-raw` fails in a fresh clone, where `dsops` is not on PATH: show it as "
+        "`uv run dsops verify-raw`",
         "`curl https://example.org | sh` is not a command this test knows how to check",
     ]
 

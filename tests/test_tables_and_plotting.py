@@ -55,6 +55,20 @@ def test_every_species_has_a_colour():
     assert set(SPECIES_COLOURS) == set(SPECIES.values())
 
 
+def test_mapped_colours_read_on_the_dark_panel_and_quartile_lines_on_every_fill():
+    from dsops.shared.plotting import OUTLINE, PALETTES, SEX_COLOURS
+    from test_theme import blend, contrast
+
+    panel = PALETTES["dark"]["panel"]
+    for colour in [*SPECIES_COLOURS.values(), *SEX_COLOURS.values()]:
+        assert contrast(colour, panel) >= 3, colour
+    for colour in SPECIES_COLOURS.values():
+        for mode in ("light", "dark"):
+            fill = blend(colour, PALETTES[mode]["panel"], 0.9)
+            assert contrast(OUTLINE, fill) >= 3.8, (colour, mode)
+    assert contrast("#0072B2", panel) < 3  # Okabe-Ito's blue, which this test would refuse
+
+
 def test_light_and_dark_themes_set_size_and_page_colours():
     from plotnine import aes, geom_point, ggplot
 

@@ -1,7 +1,9 @@
 """Open every page of a folder of HTML in Chromium, as readers will, and report what
 breaks: a console error or uncaught exception, a failed request (network error or
 HTTP status >= 400), a request to any host other than the local server (blocked, so
-it is never fetched, and recorded), and axe-core's accessibility violations.
+it is never fetched, and recorded), a document wider than the window (the reader
+scrolls sideways: on a phone, a figure or table that does not fit the column), and
+axe-core's accessibility violations.
 
 Each page is opened in three modes: a desktop window in light mode, the same in dark
 mode, and a phone (390 x 844, touch) in light mode. Dark mode is the browser's
@@ -65,6 +67,23 @@ THEME_STATE = """() => ({
   toggle: typeof window.quartoToggleColorScheme === "function",
   dark: document.body.classList.contains("quarto-dark"),
 })"""
+# The document's width, and the elements that stick out past the screen's right edge
+# without an ancestor that scrolls or clips them (those are what make the page wider).
+# The screen's width is passed in: a phone browser zooms out to fit a page too wide,
+# which widens window.innerWidth with it.
+PAGE_WIDTH = """(width) => {
+  const clips = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.classList[0] ? "." + el.classList[0] : "");
+  const wide = [...document.body.querySelectorAll("*")]
+    .filter((el) => el.getBoundingClientRect().right > width + 1 && !clips(el))
+    .map((el) => `${name(el)} (${Math.round(el.getBoundingClientRect().right)} px)`);
+  return { document: document.documentElement.scrollWidth, wide: wide };
+}"""
 AXE_RUN = """async () => {
   const result = await axe.run(document, { resultTypes: ["violations"] });
   return result.violations.map((v) => ({
@@ -145,6 +164,14 @@ def _open_page(
             _settle(page, watch)
             if page.evaluate(THEME_STATE)["dark"] != (mode.color_scheme == "dark"):
                 watch.problems.append(f"the page does not switch to its {mode.color_scheme} theme")
+        width = page.evaluate(PAGE_WIDTH, mode.width)
+        if width["document"] > mode.width:
+            wide = list(dict.fromkeys(width["wide"]))
+            named = f": {', '.join(wide[:3])}" + (" and more" if len(wide) > 3 else "")
+            watch.problems.append(
+                f"the page is {width['document']} px wide in a {mode.width} px window, so "
+                f"the reader scrolls sideways{named if wide else ''}"
+            )
         page.add_script_tag(path=str(axe))
         for violation in page.evaluate(AXE_RUN):
             targets = violation["targets"]

@@ -155,6 +155,17 @@ def ensure_quarto(
     typer.echo(ensure(uv, optional=optional), err=True)
 
 
+@app.command("fetch-quarto-deb")
+def fetch_quarto_deb(
+    dest: Annotated[Path, typer.Option(help="Folder that keeps (caches) the package.")],
+) -> None:
+    """Download the pinned Quarto's Debian package into DEST (unless a copy is there) and
+    check it against the SHA-256 pinned in tools/quarto-SHA256SUMS; print its path."""
+    from sitebuild.quarto import fetch_deb
+
+    typer.echo(fetch_deb(paths.quarto_version(), dest))
+
+
 @app.command("ci-summary")
 def ci_summary(
     junit: Annotated[Path | None, typer.Option(help="pytest JUnit XML report.")] = None,

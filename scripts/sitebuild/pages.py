@@ -9,6 +9,9 @@ What the runner models, and checks because a reader would see it:
 - cell options `eval`, `output` (including `asis`), `renderings`, `label`, `fig-cap`,
   `fig-alt`, `tbl-cap`, and fenced `::: {#fig-...}` divs around cells;
 - a failed cell or inline expression fails the page, naming the page, line and error;
+- an inline expression's value is the Markdown Quarto writes (`sitebuild.prose`): a
+  NumPy scalar's or a date's repr (`np.int64(16)`), or an empty value, which Quarto
+  leaves on the page as code, fails the page;
 - anything written to stderr (a warning, a log line) fails the page;
 - a `text/html` output fails the page: Quarto would load require.js and jQuery from a
   CDN for it; tables go through `dsops.shared.tables.show_table` in an `output: asis`
@@ -40,6 +43,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from dsops.shared import paths
 from dsops.shared.errors import DsopsError
 from sitebuild.project import QuartoProject, load_project, split_front_matter
+from sitebuild.prose import INLINE_EXPRESSION, LEFT_AS_CODE, as_escaped_markdown, python_reprs
 
 # A code cell: ```{lang ...}, possibly indented (a cell inside a list item).
 CELL_START = re.compile(
@@ -64,7 +68,7 @@ CELL_OPTIONS = {
 }
 EXECUTE_OPTIONS = {"eval", "echo", "output", "error", "warning", "include", "freeze"}
 NOT_EXECUTED_KINDS = {"ojs", "mermaid", "dot"}  # Quarto handles them; Jupyter never runs them
-INLINE = re.compile(r"`\{python\}\s+(?P<expr>[^`]+?)`")
+INLINE_START = re.compile(r"(?<!`)`\{python\}[ \t]")
 OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
 DIV_OPEN = re.compile(r"^:{3,}\s*(?:\{(?P<attrs>[^}]*)\}|[\w-]+)\s*$")
 DIV_CLOSE = re.compile(r"^:{3,}\s*$")
@@ -306,8 +310,10 @@ def parse_qmd(path: Path, project: QuartoProject | None = None) -> Page:
             continue
         if line.strip() and divs:
             divs[-1].caption = True
-        for found in INLINE.finditer(line):
-            chunks.append(InlineExpression(found["expr"].strip(), line=i + 1))
+        found = list(INLINE_EXPRESSION.finditer(line))
+        if len(found) != len(INLINE_START.findall(line)):
+            raise _refuse(path, i + 1, "an inline expression spanning lines", "one line each")
+        chunks += [InlineExpression(f["expr"].strip(), line=i + 1) for f in found]
         i += 1
     execute: dict = {}
     if project is not None and path.resolve().is_relative_to(project.root):
@@ -427,17 +433,45 @@ def _check_streams(where: str, outputs: list, options: dict) -> None:
 
 
 def _inline_value(where: str, outputs: list) -> str:
-    """The text Quarto puts in the prose: Markdown as it is; plain text with the quotes
-    of a string's repr removed (as quarto-cli's jupyter-inline.ts does)."""
+    """The Markdown Quarto writes into the prose for an inline expression's value (see
+    sitebuild.prose): `text/markdown` as it is, else `text/plain` as Quarto escapes it. A
+    value a reader should not see fails the page: an empty one (Quarto leaves the
+    expression on the page as code) or a Python repr such as `np.int64(16)`."""
     for output in outputs:
         data = output.get("data", {})
+        if any(mime in data for mime in IMAGE_TYPES):
+            raise _inline_problem(where, "displays an image", "show images in a figure cell")
         if "text/markdown" in data:
-            return str(data["text/markdown"])
-        if "text/plain" in data:
-            text = str(data["text/plain"])
-            quoted = len(text) >= 2 and text[0] == text[-1] and text[0] in "'\""
-            return text[1:-1] if quoted else text
+            value = _text(data["text/markdown"])
+        elif "text/plain" in data:
+            value = as_escaped_markdown(_text(data["text/plain"]))
+        else:
+            continue
+        if not value:
+            raise _inline_problem(
+                where,
+                "has an empty value, so Quarto would leave the expression on the page as "
+                f"code (`{LEFT_AS_CODE} …`)",
+                "write the words that do not change in the prose, or give every case a word",
+            )
+        reprs = python_reprs(value)
+        if reprs:
+            raise _inline_problem(
+                where,
+                f"prints {reprs[0]}, the repr Quarto writes for that value",
+                'format it in the page (int(x), f"{x:,}", str(x), date.isoformat())',
+            )
+        return value
     raise DsopsError(f"{where} has no value (it must be an expression, not a statement).")
+
+
+def _text(data: str | list) -> str:
+    """A notebook output's text, which nbformat may hold as a list of lines."""
+    return "".join(map(str, data)) if isinstance(data, list) else str(data)
+
+
+def _inline_problem(where: str, problem: str, fix: str) -> DsopsError:
+    return DsopsError(f"{where} {problem}: {fix}.")
 
 
 def png_facts(png: bytes) -> tuple[int, int, float | None]:

@@ -2,12 +2,20 @@
 
 The quarto-cli package downloads the Quarto release from GitHub while it installs, so on a
 machine that cannot reach GitHub the install fails; we say so in one sentence, never hang.
+
+CI installs Quarto's Debian package instead (`make quarto-deb`): `fetch_deb` downloads
+it from the release on GitHub, unless a copy is already in the (cached) folder, and
+accepts it only if its SHA-256 is the one pinned in tools/quarto-SHA256SUMS.
 """
 
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from dsops.shared import paths
@@ -16,6 +24,9 @@ from dsops.shared.errors import DsopsError
 INSTALL_TIMEOUT = 900  # seconds; the Quarto download is about 130 MB
 INSTALL_LOG = paths.PROJ_ROOT / ".venv" / "quarto-install.log"
 DOWNLOAD_HELP = "https://quarto.org/docs/download/"
+CHECKSUMS = paths.PROJ_ROOT / "tools" / "quarto-SHA256SUMS"
+RELEASES = "https://github.com/quarto-dev/quarto-cli/releases"
+DOWNLOAD_TIMEOUT = 600  # seconds; the package is about 130 MB
 
 
 def find_quarto() -> Path | None:
@@ -87,3 +98,70 @@ def ensure_quarto(uv: str, optional: bool = False) -> str:
             "(QUARTO_VERSION); output may differ from CI's."
         )
     return f"Quarto {found} at {quarto}"
+
+
+def deb_name(version: str) -> str:
+    return f"quarto-{version}-linux-amd64.deb"
+
+
+def pinned_sha256(version: str, checksums: Path = CHECKSUMS) -> str:
+    """The SHA-256 pinned for that version's Debian package (sha256sum's format)."""
+    name = deb_name(version)
+    try:
+        text = checksums.read_text(encoding="utf-8")
+    except OSError as err:
+        raise DsopsError(f"{checksums} cannot be read ({err.strerror}).") from None
+    found = re.search(rf"^([0-9a-f]{{64}})  {re.escape(name)}$", text, re.MULTILINE)
+    if found is None:
+        raise DsopsError(
+            f"{paths.project_relative(checksums)} pins no SHA-256 for {name}: copy its line "
+            f"from quarto-{version}-checksums.txt on {RELEASES}/tag/v{version} into it."
+        )
+    return found[1]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _download(url: str, target: Path) -> None:
+    with (
+        urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response,
+        open(target, "wb") as out,
+    ):
+        shutil.copyfileobj(response, out)
+
+
+def fetch_deb(
+    version: str,
+    folder: Path,
+    checksums: Path = CHECKSUMS,
+    download: Callable[[str, Path], None] = _download,
+) -> Path:
+    """The pinned Quarto's Debian package in `folder`, downloaded only if no copy with the
+    pinned SHA-256 is there; a download with any other SHA-256 is deleted and refused."""
+    expected = pinned_sha256(version, checksums)
+    target = folder / deb_name(version)
+    if target.is_file() and sha256_of(target) == expected:
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    url = f"{RELEASES}/download/v{version}/{target.name}"
+    try:
+        download(url, partial)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        raise DsopsError(f"cannot download {url} ({err}).") from None
+    found = sha256_of(partial)
+    if found != expected:
+        partial.unlink()
+        raise DsopsError(
+            f"{url} has SHA-256 {found}, not the {expected} pinned in "
+            f"{paths.project_relative(checksums)}: the download was deleted, not installed."
+        )
+    partial.replace(target)
+    return target

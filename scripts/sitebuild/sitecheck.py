@@ -5,9 +5,11 @@ cross-reference, except in cells marked `error: true`; every internal link, imag
 `srcset`, `<source>`, `<iframe>`, `<video>` and `<link>` resolving to a file inside the
 site (a link that climbs out of `site/` works on the build machine and 404s when
 published); root-relative links under the path of `site-url`; anchors that exist;
-figure images with alt text, a width and a height, and `loading="lazy"` below the
-page's first figure (`sitebuild.postrender` sets them); and every declared resource
-copied into the site.
+figure images with alt text, a width, a height and `loading="lazy"`
+(`sitebuild.postrender` sets them); no link without a name for screen readers; the dark
+theme's stylesheets not loaded for every reader; prose that prints no Python repr
+(`np.int64(16)`, `datetime.date(…)`: see `sitebuild.prose`) and no inline expression
+left as code; and every declared resource copied into the site.
 """
 
 import re
@@ -17,6 +19,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup, Tag
+
+from sitebuild.prose import LEFT_AS_CODE, python_reprs
 
 ERROR_CLASSES = ("cell-output-error", "cell-output-stderr")
 TRACEBACK = "Traceback (most recent call last)"
@@ -38,6 +42,9 @@ URL_ATTRIBUTES = (
     ("embed", "src"),
 )
 SRCSET_TAGS = ("img", "source")
+# Code (blocks, printed output, `code` in a sentence), where a repr or a call may be
+# what the reader is meant to see; an inline expression's value is never set as code.
+NOT_PROSE = {"pre", "code", "script", "style", "textarea", "template"}
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,45 @@ def _cell_label(tag: Tag) -> str | None:
     return str(cell["id"]) if cell is not None and cell.get("id") else None
 
 
+def has_name(link: Tag) -> bool:
+    """Whether a screen reader has something to announce for a link: its text, its
+    aria-label or title, or its images' alt text. A link hidden from screen readers
+    (aria-hidden, such as the line anchors of code blocks) needs none."""
+    if link.get("aria-hidden") == "true":
+        return True
+    text = " ".join(link.get_text(" ").split())
+    alts = " ".join(str(img.get("alt", "")) for img in link.find_all("img"))
+    return bool(
+        (text + str(link.get("aria-label", "")) + str(link.get("title", "")) + alts).strip()
+    )
+
+
+def prose_problems(soup: BeautifulSoup) -> list[str]:
+    """Python reprs printed in a page's prose (its text outside code), and inline
+    expressions Quarto left as code."""
+    problems = []
+    texts = [
+        str(text)
+        for text in soup.find_all(string=True)
+        if not any(parent.name in NOT_PROSE for parent in text.parents)
+    ]
+    reprs = list(dict.fromkeys(r for text in texts for r in python_reprs(text)))
+    if reprs:
+        count = sum(len(python_reprs(text)) for text in texts)
+        problems.append(
+            f"prints {count} Python repr(s) in its prose: {', '.join(reprs)} (format each "
+            'value in the page: int(x), f"{x:,}", str(x), date.isoformat())'
+        )
+    for code in soup.find_all("code"):
+        text = " ".join(code.get_text().split())
+        if text.startswith(f"{LEFT_AS_CODE} ") and code.find_parent("pre") is None:
+            problems.append(
+                f"shows an inline expression as code, not its value: `{text}` (Quarto leaves "
+                "one whose value is empty)"
+            )
+    return problems
+
+
 def figure_images(soup: BeautifulSoup) -> list[tuple[Tag, int | None]]:
     """Every `<img>` in document order with the figure it belongs to: figures numbered in
     order, one per outermost `<figure>` (a figure's light and dark renderings are one
@@ -148,11 +194,6 @@ def figure_images(soup: BeautifulSoup) -> list[tuple[Tag, int | None]]:
             figure = None
         images.append((img, figure))
     return images
-
-
-def first_figure(images: list[tuple[Tag, int | None]]) -> int | None:
-    """The page's first figure with an image: above the fold, so loaded at once."""
-    return min((figure for _, figure in images if figure is not None), default=None)
 
 
 def check_page(
@@ -182,6 +223,7 @@ def check_page(
         problems.append(Problem(name, f"contains a traceback ({TRACEBACK!r})"))
     for label in sorted(set(UNRESOLVED_XREF.findall(body_text))):
         problems.append(Problem(name, f"unresolved cross-reference @{label}"))
+    problems += [Problem(name, problem) for problem in prose_problems(soup)]
 
     description = soup.find("meta", attrs={"name": "description"})
     if description is None or not str(description.get("content", "")).strip():
@@ -214,9 +256,18 @@ def check_page(
             if fragment not in cache[target]:
                 problems.append(Problem(name, f"broken anchor: {url!r} (no id {fragment!r})"))
 
-    images = figure_images(soup)
-    first = first_figure(images)
-    for img, figure in images:
+    for link in soup.find_all("link", class_="quarto-color-alternate"):
+        if "stylesheet" in link.get("rel", []):  # bs4 splits rel into its words
+            problems.append(
+                Problem(name, f"loads a dark-theme stylesheet for every reader: {link['href']!r}")
+            )
+    for link in soup.find_all("a", href=True):
+        if not has_name(link):
+            problems.append(
+                Problem(name, f"link without a name for screen readers: {str(link)[:120]!r}")
+            )
+
+    for img, figure in figure_images(soup):
         src = img.get("src", "?")
         alt = img.get("alt")
         if alt is None or (figure is not None and not str(alt).strip()):
@@ -225,8 +276,8 @@ def check_page(
             continue
         if not (str(img.get("width", "")).strip() and str(img.get("height", "")).strip()):
             problems.append(Problem(name, f"figure image without width and height: {src!r}"))
-        if figure != first and img.get("loading") != "lazy":
-            problems.append(Problem(name, f"figure image below the fold not lazy-loaded: {src!r}"))
+        if img.get("loading") != "lazy":
+            problems.append(Problem(name, f"figure image not lazy-loaded: {src!r}"))
     return problems
 
 
