@@ -35,7 +35,7 @@ FLIGHTS_DB := data/processed/flights.duckdb
 FLIGHTS_SOURCES := $(wildcard scripts/dsops/flights/*.py) $(SHARED_SOURCES)
 TRAIN_SOURCES := $(wildcard scripts/dsops/penguins/model.py scripts/dsops/penguins/train.py scripts/dsops/penguins/data.py) $(SHARED_SOURCES)
 
-.PHONY: help setup data train quarto quarto-deb site preview test test-render bench ci-summary lint \
+.PHONY: help setup data train quarto quarto-release site preview test test-render bench ci-summary lint \
 	format clean browser-tools chromium browser-check lighthouse
 
 help: ## List the targets
@@ -73,12 +73,12 @@ $(MODEL_STAMP): $(PARQUET) $(TRAIN_SOURCES) uv.lock
 quarto: setup ## Make sure the pinned Quarto is available (installs quarto-cli from PyPI if missing)
 	@$(RUN) sitebuild ensure-quarto --uv "$(UV)"
 
-# CI (Debian or Ubuntu): the pinned Quarto's .deb, kept in QUARTO_DEB_DIR (which CI caches),
-# installed only if its SHA-256 is the one pinned in tools/quarto-SHA256SUMS.
-QUARTO_DEB_DIR ?= $(TOOLS)/quarto
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-quarto-deb: setup ## Install the pinned Quarto's .deb after checking its SHA-256 (CI; Debian/Ubuntu)
-	@deb="$$($(RUN) sitebuild fetch-quarto-deb --dest $(QUARTO_DEB_DIR))" && $(SUDO) dpkg -i "$$deb"
+# CI (Linux, x86-64): the pinned Quarto's release archive, kept in QUARTO_CACHE (which CI
+# caches), unpacked and linked into .venv only if its SHA-256 is the one pinned in
+# tools/quarto-SHA256SUMS.
+QUARTO_CACHE ?= $(TOOLS)/quarto
+quarto-release: setup ## Install the pinned Quarto's release archive into .venv after checking its SHA-256 (CI)
+	@$(RUN) sitebuild install-quarto-release --cache $(QUARTO_CACHE)
 
 site: train quarto ## Build the whole site into site/ (every page executed)
 	$(RUN) quarto render

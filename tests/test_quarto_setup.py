@@ -66,8 +66,23 @@ def test_the_makefile_reads_the_single_pin():
     assert not re.search(r"quarto-cli==\d", makefile)
 
 
-DEB = b"not really a Debian package, but bytes with a known SHA-256"
-DEB_SHA256 = hashlib.sha256(DEB).hexdigest()
+def release_archive(version: str = "1.8.25") -> bytes:
+    """A small stand-in for Quarto's release archive: one top folder with bin/quarto."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        script = b"#!/bin/sh\necho 1.8.25\n"
+        info = tarfile.TarInfo(f"quarto-{version}/bin/quarto")
+        info.size, info.mode = len(script), 0o755
+        tar.addfile(info, io.BytesIO(script))
+    return buffer.getvalue()
+
+
+ARCHIVE = release_archive()
+ARCHIVE_SHA256 = hashlib.sha256(ARCHIVE).hexdigest()
+NAME = "quarto-1.8.25-linux-amd64.tar.gz"
 
 
 def checksums(tmp_path, line: str) -> Path:
@@ -86,33 +101,39 @@ def serving(content: bytes, calls: list[str]):
     return download
 
 
-def test_the_quarto_package_is_downloaded_checked_and_kept(tmp_path):
-    sums = checksums(tmp_path, f"{DEB_SHA256}  quarto-1.8.25-linux-amd64.deb")
+def test_the_release_is_downloaded_checked_kept_and_linked_into_the_environment(tmp_path):
+    sums = checksums(tmp_path, f"{ARCHIVE_SHA256}  {NAME}")
     calls: list[str] = []
-    deb = quarto.fetch_deb("1.8.25", tmp_path / "cache", sums, serving(DEB, calls))
-    assert deb == tmp_path / "cache" / "quarto-1.8.25-linux-amd64.deb"
-    assert deb.read_bytes() == DEB
-    assert calls == [
-        "https://github.com/quarto-dev/quarto-cli/releases/download/v1.8.25/"
-        "quarto-1.8.25-linux-amd64.deb"
-    ]
+    environment = tmp_path / "venv"
+    (environment / "bin").mkdir(parents=True)
+    cache = tmp_path / "cache"
+    link = quarto.install_release("1.8.25", cache, environment, sums, serving(ARCHIVE, calls))
+    assert link == environment / "bin" / "quarto"
+    assert link.resolve() == (cache / "quarto-1.8.25" / "bin" / "quarto").resolve()
+    assert subprocess.run([link], capture_output=True, text=True).stdout == "1.8.25\n"
+    assert calls == [f"https://github.com/quarto-dev/quarto-cli/releases/download/v1.8.25/{NAME}"]
     # a cached copy with the pinned SHA-256 is used as it is
-    assert quarto.fetch_deb("1.8.25", tmp_path / "cache", sums, serving(DEB, calls)) == deb
+    quarto.install_release("1.8.25", cache, environment, sums, serving(ARCHIVE, calls))
     assert len(calls) == 1
 
 
 def test_a_download_with_another_sha256_is_deleted_and_refused(tmp_path):
-    sums = checksums(tmp_path, f"{'0' * 64}  quarto-1.8.25-linux-amd64.deb")
+    sums = checksums(tmp_path, f"{'0' * 64}  {NAME}")
     with pytest.raises(DsopsError) as caught:
-        quarto.fetch_deb("1.8.25", tmp_path / "cache", sums, serving(DEB, []))
-    assert f"has SHA-256 {DEB_SHA256}, not the {'0' * 64} pinned in" in str(caught.value)
+        quarto.fetch_release("1.8.25", tmp_path / "cache", sums, serving(ARCHIVE, []))
+    assert f"has SHA-256 {ARCHIVE_SHA256}, not the {'0' * 64} pinned in" in str(caught.value)
     assert str(caught.value).endswith("the download was deleted, not installed.")
     assert list((tmp_path / "cache").iterdir()) == []
 
 
 def test_a_version_without_a_pinned_sha256_is_not_downloaded(tmp_path):
-    sums = checksums(tmp_path, f"{DEB_SHA256}  quarto-1.8.24-linux-amd64.deb")
+    sums = checksums(tmp_path, f"{ARCHIVE_SHA256}  quarto-1.8.24-linux-amd64.tar.gz")
     calls: list[str] = []
-    with pytest.raises(DsopsError, match=r"pins no SHA-256 for quarto-1\.8\.25-linux-amd64\.deb"):
-        quarto.fetch_deb("1.8.25", tmp_path / "cache", sums, serving(DEB, calls))
+    with pytest.raises(DsopsError, match=rf"pins no SHA-256 for {re.escape(NAME)}"):
+        quarto.fetch_release("1.8.25", tmp_path / "cache", sums, serving(ARCHIVE, calls))
     assert calls == []
+
+
+def test_the_pinned_version_has_its_sha256_in_the_repository():
+    """CI cannot install Quarto without it: the pin and its checksum travel together."""
+    assert re.fullmatch(r"[0-9a-f]{64}", quarto.pinned_sha256(paths.quarto_version()))

@@ -240,16 +240,16 @@ def test_only_this_repositorys_main_deploys_and_only_pull_requests_cancel():
 
 def test_quarto_is_the_pinned_version_checked_against_its_sha256_and_cached():
     steps = load("build.yml")["jobs"]["build"]["steps"]
-    cache = next(s for s in steps if s.get("name") == "Cache the Quarto installer")
-    assert cache["with"]["path"] == ".tools/quarto"  # the Makefile's QUARTO_DEB_DIR
+    cache = next(s for s in steps if s.get("name") == "Cache the Quarto release")
+    assert cache["with"]["path"] == ".tools/quarto"  # the Makefile's QUARTO_CACHE
     assert "hashFiles('QUARTO_VERSION', 'tools/quarto-SHA256SUMS')" in cache["with"]["key"]
     runs = [s.get("run") for s in steps]
-    assert runs.index("make quarto-deb") == steps.index(cache) + 1
-    assert runs.index("make quarto-deb") < runs.index("make site")
+    assert runs.index("make quarto-release") == steps.index(cache) + 1
+    assert runs.index("make quarto-release") < runs.index("make site")
     assert not any("quarto-actions" in s.get("uses", "") for s in steps)
     makefile = (paths.PROJ_ROOT / "Makefile").read_text()
-    assert "QUARTO_DEB_DIR ?= $(TOOLS)/quarto" in makefile and "TOOLS := .tools" in makefile
-    assert "sitebuild fetch-quarto-deb --dest $(QUARTO_DEB_DIR)" in makefile
+    assert "QUARTO_CACHE ?= $(TOOLS)/quarto" in makefile and "TOOLS := .tools" in makefile
+    assert "sitebuild install-quarto-release --cache $(QUARTO_CACHE)" in makefile
 
 
 def test_jobs_call_the_readme_make_targets():

@@ -155,15 +155,16 @@ def ensure_quarto(
     typer.echo(ensure(uv, optional=optional), err=True)
 
 
-@app.command("fetch-quarto-deb")
-def fetch_quarto_deb(
-    dest: Annotated[Path, typer.Option(help="Folder that keeps (caches) the package.")],
+@app.command("install-quarto-release")
+def install_quarto_release(
+    cache: Annotated[Path, typer.Option(help="Folder that keeps (caches) the archive.")],
 ) -> None:
-    """Download the pinned Quarto's Debian package into DEST (unless a copy is there) and
-    check it against the SHA-256 pinned in tools/quarto-SHA256SUMS; print its path."""
-    from sitebuild.quarto import fetch_deb
+    """Download the pinned Quarto's release archive into CACHE (unless a copy is there),
+    check it against the SHA-256 pinned in tools/quarto-SHA256SUMS, unpack it and link
+    its quarto into the project environment (Linux, x86-64)."""
+    from sitebuild.quarto import install_release
 
-    typer.echo(fetch_deb(paths.quarto_version(), dest))
+    typer.echo(f"installed {install_release(paths.quarto_version(), cache)}")
 
 
 @app.command("ci-summary")

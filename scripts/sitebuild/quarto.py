@@ -3,9 +3,11 @@
 The quarto-cli package downloads the Quarto release from GitHub while it installs, so on a
 machine that cannot reach GitHub the install fails; we say so in one sentence, never hang.
 
-CI installs Quarto's Debian package instead (`make quarto-deb`): `fetch_deb` downloads
-it from the release on GitHub, unless a copy is already in the (cached) folder, and
-accepts it only if its SHA-256 is the one pinned in tools/quarto-SHA256SUMS.
+CI installs Quarto's release archive instead (`make quarto-release`): `fetch_release`
+downloads it from the release on GitHub, unless a copy is already in the (cached)
+folder, and accepts it only if its SHA-256 is the one pinned in tools/quarto-SHA256SUMS;
+`install_release` unpacks it there and links its `quarto` into the project environment,
+so no root rights and no system package are needed.
 """
 
 import hashlib
@@ -14,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +29,7 @@ INSTALL_LOG = paths.PROJ_ROOT / ".venv" / "quarto-install.log"
 DOWNLOAD_HELP = "https://quarto.org/docs/download/"
 CHECKSUMS = paths.PROJ_ROOT / "tools" / "quarto-SHA256SUMS"
 RELEASES = "https://github.com/quarto-dev/quarto-cli/releases"
-DOWNLOAD_TIMEOUT = 600  # seconds; the package is about 130 MB
+DOWNLOAD_TIMEOUT = 600  # seconds; the archive is about 130 MB
 
 
 def find_quarto() -> Path | None:
@@ -100,13 +103,14 @@ def ensure_quarto(uv: str, optional: bool = False) -> str:
     return f"Quarto {found} at {quarto}"
 
 
-def deb_name(version: str) -> str:
-    return f"quarto-{version}-linux-amd64.deb"
+def release_name(version: str) -> str:
+    """The release archive for Linux on x86-64 (what GitHub's runners are)."""
+    return f"quarto-{version}-linux-amd64.tar.gz"
 
 
 def pinned_sha256(version: str, checksums: Path = CHECKSUMS) -> str:
-    """The SHA-256 pinned for that version's Debian package (sha256sum's format)."""
-    name = deb_name(version)
+    """The SHA-256 pinned for that version's release archive (sha256sum's format)."""
+    name = release_name(version)
     try:
         text = checksums.read_text(encoding="utf-8")
     except OSError as err:
@@ -136,16 +140,16 @@ def _download(url: str, target: Path) -> None:
         shutil.copyfileobj(response, out)
 
 
-def fetch_deb(
+def fetch_release(
     version: str,
     folder: Path,
     checksums: Path = CHECKSUMS,
     download: Callable[[str, Path], None] = _download,
 ) -> Path:
-    """The pinned Quarto's Debian package in `folder`, downloaded only if no copy with the
-    pinned SHA-256 is there; a download with any other SHA-256 is deleted and refused."""
+    """The pinned Quarto's release archive in `folder`, downloaded only if no copy with
+    the pinned SHA-256 is there; a download with any other SHA-256 is deleted and refused."""
     expected = pinned_sha256(version, checksums)
-    target = folder / deb_name(version)
+    target = folder / release_name(version)
     if target.is_file() and sha256_of(target) == expected:
         return target
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,3 +169,27 @@ def fetch_deb(
         )
     partial.replace(target)
     return target
+
+
+def install_release(
+    version: str,
+    folder: Path,
+    environment: Path = Path(sys.prefix),
+    checksums: Path = CHECKSUMS,
+    download: Callable[[str, Path], None] = _download,
+) -> Path:
+    """The pinned Quarto unpacked in `folder` (from the checked archive) and linked as
+    `bin/quarto` of the project environment, where `uv run` and find_quarto look."""
+    archive = fetch_release(version, folder, checksums, download)
+    unpacked = folder / f"quarto-{version}"  # the archive's one top-level folder
+    if not (unpacked / "bin" / "quarto").is_file():
+        shutil.rmtree(unpacked, ignore_errors=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder, filter="data")  # no links or paths out of `folder`
+    quarto = unpacked / "bin" / "quarto"
+    if not quarto.is_file():
+        raise DsopsError(f"{archive} holds no quarto-{version}/bin/quarto: delete it and retry.")
+    link = environment / "bin" / "quarto"
+    link.unlink(missing_ok=True)
+    link.symlink_to(quarto.resolve())
+    return link
