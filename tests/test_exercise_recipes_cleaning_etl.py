@@ -3,6 +3,6 @@ the page shows it."""
 
 
 def test_recipes_cleaning_etl_exercise(run_solution):
-    namespace = run_solution("analyses/recipes/cleaning-etl.qmd", "solution-february")
-    assert namespace["recomputed"] == [2]
-    assert namespace["total"] == 27004 + 24951  # every flight of January and February
+    namespace = run_solution("analyses/recipes/cleaning-etl.qmd", "solution-leftover")
+    assert namespace["left"] == ["flights.duckdb"]  # the killed run's leftover is gone
+    assert namespace["total"] == 24951  # every February flight

@@ -20,6 +20,7 @@ def test_the_benchmark_records_each_run_and_part(tmp_path):
     assert set(timed) == {
         "full_load",
         "rerun_nothing_changed",
+        "rerun_same_rows_new_file",
         "rerun_one_month_changed",
         "read_and_check",
         "cleaning_steps",

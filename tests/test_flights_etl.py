@@ -79,7 +79,7 @@ def test_a_good_run_loads_every_month_and_a_rerun_writes_nothing(raw, tmp_path, 
         tables = {name for (name,) in con.sql("SHOW TABLES").fetchall()}
     assert tables == {
         *("flights", "weather", "planes", "airports", "airlines"),
-        *("etl_months", "etl_tables"),
+        *("etl_months", "etl_tables", "etl_files"),
     }
 
 
@@ -398,3 +398,28 @@ def test_what_a_killed_run_left_is_cleared(built, tmp_path):
         path.write_bytes(b"x" * 1000)
     run_flights_etl(paths.RAW_FLIGHTS_DIR, out / built.name)
     assert sorted(p.name for p in out.iterdir()) == [built.name]
+
+
+def test_a_rerun_with_no_file_and_no_code_changed_reads_nothing(tmp_path, runner):
+    """The SHA-256 of every raw file and of the code are kept: when none changed, the
+    rerun does not even read the tables. A file rewritten with the same data is read,
+    found unchanged, and still writes nothing."""
+    from dsops.flights.samples import copy_raw
+
+    raw = copy_raw(tmp_path / "raw", months=[2])
+    out = tmp_path / "out"
+    database = out / paths.FLIGHTS_DUCKDB_NAME
+    run_flights_etl(raw, database)
+    before = database.read_bytes()
+    args = ["--verbose", "flights-etl", "--raw", str(raw), "--out", str(out)]
+    quick = runner.invoke(app, args)
+    assert quick.exit_code == 0, quick.output
+    assert "nothing to read" in quick.stderr and "pipeline: step" not in quick.stderr
+    assert quick.stdout.startswith(f"{database} is up to date: no input changed (1 month, ")
+    header, lines = read_flight_lines(raw / "flights.csv.zip")
+    write_flight_lines(raw / "flights.csv.zip", header, lines)  # same rows, new zip bytes
+    reread = runner.invoke(app, args)
+    assert reread.exit_code == 0, reread.output
+    assert "nothing to read" not in reread.stderr and "pipeline: step" in reread.stderr
+    assert reread.stdout == quick.stdout
+    assert database.read_bytes() == before

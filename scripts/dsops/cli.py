@@ -56,9 +56,10 @@ def flights_etl(
     result = run_flights_etl(raw, out / paths.FLIGHTS_DUCKDB_NAME)
     months = result.recomputed
     if not (months or result.removed or result.reloaded):
+        months = len(result.months)
         typer.echo(
             f"{result.database} is up to date: no input changed "
-            f"({len(result.months)} months, {result.rows} flights)"
+            f"({months} month{'s' if months != 1 else ''}, {result.rows} flights)"
         )
         return
     done = [

@@ -3,8 +3,10 @@ weather and aircraft, and load everything into one embedded DuckDB database.
 
 Idempotent and incremental by month: the database keeps, for each month, a hash of the
 month's parsed input (its flights, its weather, and the planes table). A rerun
-recomputes only the months whose hash changed, and writes nothing when none did. Every
-write happens on a copy of the database that replaces it only once complete.
+recomputes only the months whose hash changed, and writes nothing when none did; when
+not one raw file and not the code changed (their SHA-256 are kept too), it does not
+even read the tables. Every write happens on a copy of the database that replaces it
+only once complete, and one run at a time writes it.
 """
 
 import hashlib
@@ -26,11 +28,12 @@ from dsops.flights.clean import (
     enrich,
     failed_checks,
 )
+from dsops.flights.columns import FILES
 from dsops.flights.tables import read_tables
 from dsops.shared import paths
 from dsops.shared.database import quiet, reported_write_errors
 from dsops.shared.errors import DsopsError
-from dsops.shared.files import atomic_path, one_writer
+from dsops.shared.files import atomic_path, one_writer, sha256_file
 from dsops.shared.pipeline import StepRecord, run_steps
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,8 @@ log = logging.getLogger(__name__)
 FLIGHTS_TABLE = "flights"
 MONTHS_TABLE = "etl_months"  # month, rows, input_hash: what each month was computed from
 TABLES_TABLE = "etl_tables"  # name, input_hash: what each small table was loaded from
+FILES_TABLE = "etl_files"  # name, sha256: each raw file and the code, as the last write read them
+CODE = "(code)"  # the FILES_TABLE row of the code (code_hash)
 DIMENSIONS = ["weather", "planes", "airports", "airlines"]  # loaded whole on every write
 
 
@@ -106,19 +111,47 @@ def table_hashes(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     return {name: frame_hash(tables[name]) for name in DIMENSIONS}
 
 
-def stored_hashes(database: Path) -> tuple[dict[int, str], dict[str, str]]:
-    """The month and table hashes the database was last computed from (none for a new
-    one, or for one that lacks its records: then everything is rebuilt)."""
+def file_hashes(raw_dir: Path) -> dict[str, str]:
+    """SHA-256 of each raw file there is, and of the code (code_hash): if none of these
+    changed since the last write, nothing computed from them can have."""
+    hashes = {
+        name: sha256_file(raw_dir / name) for name in FILES.values() if (raw_dir / name).is_file()
+    }
+    return {**hashes, CODE: code_hash()}
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the database was last computed from: each month's rows and hash, each small
+    table's hash, each raw file's and the code's SHA-256 (all empty for a new database)."""
+
+    months: dict[int, tuple[int, str]] = field(default_factory=dict)
+    tables: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def stored_hashes(database: Path) -> _Stored:
+    """The records of the last write (none for a new database, or for one that lacks
+    them: then everything is rebuilt)."""
     if not database.is_file():
-        return {}, {}
+        return _Stored()
     try:
         with duckdb.connect(str(database), read_only=True) as con:
             known = {name for (name,) in con.sql("SHOW TABLES").fetchall()}
             if not {MONTHS_TABLE, TABLES_TABLE, FLIGHTS_TABLE} <= known:
-                return {}, {}
-            months = dict(con.sql(f"SELECT month, input_hash FROM {MONTHS_TABLE}").fetchall())
-            tables = dict(con.sql(f"SELECT name, input_hash FROM {TABLES_TABLE}").fetchall())
-            return months, tables
+                return _Stored()
+            months = con.sql(f"SELECT month, rows, input_hash FROM {MONTHS_TABLE} ORDER BY month")
+            tables = con.sql(f"SELECT name, input_hash FROM {TABLES_TABLE}").fetchall()
+            files = (
+                con.sql(f"SELECT name, sha256 FROM {FILES_TABLE}").fetchall()
+                if FILES_TABLE in known
+                else []
+            )
+            return _Stored(
+                months={month: (rows, digest) for month, rows, digest in months.fetchall()},
+                tables=dict(tables),
+                files=dict(files),
+            )
     except duckdb.Error as err:
         raise DsopsError(
             f"{database}: cannot be read as the flights database ({err}). Delete it to "
@@ -137,7 +170,7 @@ class _Plan:
     rebuild: bool
 
 
-def _write(database: Path, plan: _Plan, rows: pd.DataFrame, tables, hashes, tabled) -> None:
+def _write(database: Path, plan: _Plan, rows: pd.DataFrame, tables, hashes, tabled, files) -> None:
     """Apply the plan and record the hashes, on a copy that replaces the database only
     once every statement succeeded."""
     wal = database.with_name(database.name + ".wal")
@@ -167,6 +200,7 @@ def _write(database: Path, plan: _Plan, rows: pd.DataFrame, tables, hashes, tabl
                     columns=["month", "rows", "input_hash"],
                 ),
                 TABLES_TABLE: pd.DataFrame(list(tabled.items()), columns=["name", "input_hash"]),
+                FILES_TABLE: pd.DataFrame(list(files.items()), columns=["name", "sha256"]),
             }
             for name, record in records.items():
                 con.register(f"new_{name}", record)
@@ -192,19 +226,27 @@ def run_flights_etl(
     raw_dir: Path = paths.RAW_FLIGHTS_DIR, database: Path = paths.FLIGHTS_DUCKDB
 ) -> FlightsEtlResult:
     """Extract, clean, enrich and load, recomputing only the months whose input changed.
-    One run at a time writes the database: a second waits for the first, then compares
+    One run at a time works on the database: a second waits for the first, then compares
     its input with what the first stored, so no month's update is lost."""
-    tables = read_tables(raw_dir)
-    log.info("read %s", ", ".join(f"{name} ({len(t):,} rows)" for name, t in tables.items()))
-    flights, flight_log = run_steps(tables["flights"], FLIGHT_STEPS)
-    weather, weather_log = run_steps(tables["weather"], WEATHER_STEPS)
-    checked_output(flights)
-    hashes, tabled = month_hashes(tables), table_hashes(tables)
+    files = file_hashes(raw_dir)
     with reported_write_errors(database.name, database.parent), one_writer([database]):
-        months_before, tables_before = stored_hashes(database)
-        changed = [m for m, (_, h) in hashes.items() if months_before.get(m) != h]
-        gone = [m for m in months_before if m not in hashes]
-        reload = [name for name, h in tabled.items() if tables_before.get(name) != h]
+        before = stored_hashes(database)
+        if before.files == files:
+            log.info("no raw file and no code changed since the last write: nothing to read")
+            return FlightsEtlResult(
+                database=database,
+                months=[MonthRun(m, n, h, False) for m, (n, h) in before.months.items()],
+            )
+        tables = read_tables(raw_dir)
+        log.info("read %s", ", ".join(f"{name} ({len(t):,} rows)" for name, t in tables.items()))
+        flights, flight_log = run_steps(tables["flights"], FLIGHT_STEPS)
+        weather, weather_log = run_steps(tables["weather"], WEATHER_STEPS)
+        checked_output(flights)
+        hashes, tabled = month_hashes(tables), table_hashes(tables)
+        stored_months = {month: digest for month, (_, digest) in before.months.items()}
+        changed = [m for m, (_, h) in hashes.items() if stored_months.get(m) != h]
+        gone = [m for m in stored_months if m not in hashes]
+        reload = [name for name, h in tabled.items() if before.tables.get(name) != h]
         log.info(
             "months to recompute: %s; months to remove: %s; tables to reload: %s",
             changed or "none",
@@ -214,7 +256,7 @@ def run_flights_etl(
         if changed or gone or reload:
             plan = _Plan(changed, gone, reload, rebuild=set(changed) == set(hashes))
             rows = enrich(flights[flights["month"].isin(changed)], weather, tables["planes"])
-            _write(database, plan, rows, tables, hashes, tabled)
+            _write(database, plan, rows, tables, hashes, tabled, files)
             log.info("wrote %s (%s)", database, "rebuilt" if plan.rebuild else "updated")
     return FlightsEtlResult(
         database=database,
