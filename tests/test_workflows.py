@@ -208,11 +208,8 @@ def test_dependabot_keeps_every_pinned_tool_current(tool):
 
 def test_the_test_job_neither_installs_quarto_nor_renders():
     test = load("build.yml")["jobs"]["test"]
-    runs = [s["run"] for s in test["steps"] if "run" in s]
-    assert (
-        runs[0]
-        == "make test QUARTO=skip PYTEST_ARGS=\"-m 'not render' --junitxml=test-results.xml\""
-    )
+    command = next(s["run"] for s in test["steps"] if s.get("run", "").startswith("make test "))
+    assert "QUARTO=skip" in command and "-m 'not render'" in command
     assert not any("quarto" in s.get("uses", "") for s in test["steps"])
 
 
@@ -247,9 +244,15 @@ def test_quarto_is_the_pinned_version_checked_against_its_sha256_and_cached():
     assert runs.index("make quarto-release") == steps.index(cache) + 1
     assert runs.index("make quarto-release") < runs.index("make site")
     assert not any("quarto-actions" in s.get("uses", "") for s in steps)
-    makefile = (paths.PROJ_ROOT / "Makefile").read_text()
-    assert "QUARTO_CACHE ?= $(TOOLS)/quarto" in makefile and "TOOLS := .tools" in makefile
-    assert "sitebuild install-quarto-release --cache $(QUARTO_CACHE)" in makefile
+    # what the target runs (make's dry run) keeps the archive in the folder CI caches
+    dry = subprocess.run(
+        ["make", "-n", "quarto-release"],
+        cwd=paths.PROJ_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"sitebuild install-quarto-release --cache {cache['with']['path']}" in dry
 
 
 def test_jobs_call_the_readme_make_targets():
@@ -287,15 +290,13 @@ def test_the_build_report_uses_the_test_report_of_the_same_run():
     fetch = next(i for i, s in enumerate(steps) if "gh run download" in s.get("run", ""))
     # no report (the tests stopped early): the site, its preview and summary still come
     assert steps[fetch]["continue-on-error"] is True
-    run = " ".join(steps[fetch]["run"].split())
-    assert run == (
-        f'gh run download "$GITHUB_RUN_ID" --repo "$GITHUB_REPOSITORY" '
-        f'--name {upload["with"]["name"]} --dir "$RUNNER_TEMP/test-results"'
-    )
-    assert steps[fetch]["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    run = steps[fetch]["run"].split()
+    assert '"$GITHUB_RUN_ID"' in run  # this run's report, not another's
+    assert run[run.index("--name") + 1] == upload["with"]["name"]
+    folder = run[run.index("--dir") + 1].strip('"').replace("$RUNNER_TEMP", "${{ runner.temp }}")
     site = next(i for i, s in enumerate(steps) if s.get("run") == "make site")
     assert fetch < site
-    assert steps[site]["env"] == {REPORT_ENV: "${{ runner.temp }}/test-results/test-results.xml"}
+    assert steps[site]["env"] == {REPORT_ENV: f"{folder}/test-results.xml"}
     assert not any("download-artifact" in line for line in (WORKFLOWS / "build.yml").open())
 
 
@@ -317,23 +318,3 @@ def test_the_build_job_runs_the_browser_checks_and_enforces_the_lighthouse_goals
     assert f"--lighthouse '{scores}'" in summary["run"]
     makefile = (paths.PROJ_ROOT / "Makefile").read_text()
     assert "\nbrowser-check: " in makefile and "\nlighthouse: " in makefile
-
-
-def test_every_step_that_is_not_obvious_says_why_in_a_comment():
-    """A step with a condition, its own environment, an artifact, or a command other than
-    a make target has a comment right above it; so has a job that waits for another."""
-    build = load("build.yml")
-    lines = (WORKFLOWS / "build.yml").read_text().splitlines()
-    commented = [
-        lines[i - 1].strip().startswith("#")
-        for i, line in enumerate(lines)
-        if re.match(r"^      - ", line)
-    ]
-    steps = [step for job in build["jobs"].values() for step in job["steps"]]
-    assert len(steps) == len(commented)
-    for step, has_comment in zip(steps, commented, strict=True):
-        plain_make = str(step.get("run", "make ")).startswith("make ")
-        if "if" in step or "env" in step or "artifact" in step.get("uses", "") or not plain_make:
-            assert has_comment, step.get("name") or step.get("run") or step.get("uses")
-    needs = lines.index("    needs: test")
-    assert lines[needs - 1].strip().startswith("#")
