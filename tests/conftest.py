@@ -133,6 +133,53 @@ def installed_tool(name: str) -> str:
     return found
 
 
+class FolderHolder:
+    """Another process holding the lock on writing a folder (dsops.shared.files
+    one_writer), as a run would; it lets go only when told, then (optionally) puts a file
+    in place, as a run finishing its write would."""
+
+    def __init__(self, target: Path, finish_with: Path | None = None) -> None:
+        finish = f"    shutil.copyfile({str(finish_with)!r}, {str(target)!r})\n"
+        script = (
+            "import shutil, sys\n"
+            "from pathlib import Path\n"
+            "from dsops.shared.files import one_writer\n"
+            f"with one_writer([Path({str(target)!r})]):\n"
+            "    print('held', flush=True)\n"
+            "    sys.stdin.readline()\n" + (finish if finish_with else "")
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout.readline().strip() == "held"
+
+    def let_go(self) -> None:
+        self.process.stdin.write("go\n")
+        self.process.stdin.close()
+        assert self.process.wait(timeout=60) == 0
+
+
+def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 120) -> list[str]:
+    """Lines of the process's stderr up to the first that holds `text`; fails the test
+    if none does within `timeout` seconds or the process ends first."""
+    import select
+    import time
+
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stderr], [], [], 1.0)
+        if not ready:
+            continue
+        line = process.stderr.readline()
+        if not line:
+            pytest.fail(f"the process ended before saying {text!r}: {seen}")
+        seen.append(line)
+        if text in line:
+            return seen
+    pytest.fail(f"no line with {text!r} within {timeout} s: {seen}")
+
+
 @pytest.fixture(scope="session")
 def tool() -> Callable[[str], str]:
     return installed_tool

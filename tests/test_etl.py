@@ -4,8 +4,6 @@ atomically, one writer at a time, and problems named by the lines an editor show
 import csv
 import io
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -13,7 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import installed_tool, write_rows
+from conftest import FolderHolder, installed_tool, wait_for_line, write_rows
 from dsops.penguins.columns import SPECIES
 from dsops.penguins.etl import CLEANING_STEPS, clean_export, run_etl, write_outputs
 from dsops.penguins.schema import CLEAN_SCHEMA
@@ -160,36 +158,22 @@ def test_what_a_killed_run_left_is_cleared_by_the_next(tmp_path):
 
 
 def test_a_second_run_waits_for_the_first(tmp_path):
-    """Two runs on one output folder never write at once: the second waits (saying so
-    on stderr) until the first lets go, then runs."""
+    """Two runs on one output folder never write at once: while another run holds the
+    folder, the second waits, saying so on stderr, and writes only once it is let go."""
     out = tmp_path / "out"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\n"
-            "from pathlib import Path\n"
-            "from dsops.shared.files import one_writer\n"
-            f"with one_writer([Path({str(out / 'penguins.parquet')!r})]):\n"
-            "    print('held', flush=True)\n"
-            "    time.sleep(3)\n",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "held"
-    started = time.monotonic()
-    second = subprocess.run(
+    holder = FolderHolder(out / "penguins.parquet")
+    second = subprocess.Popen(
         [installed_tool("dsops"), "etl", "--out", str(out)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
     )
-    waited = time.monotonic() - started
-    assert holder.wait(timeout=30) == 0
-    assert second.returncode == 0, second.stderr
-    assert f"waiting for another run that is writing into {out}" in second.stderr
-    assert waited >= 1.5  # it did not write while the other held the folder
+    wait_for_line(second, f"waiting for another run that is writing into {out}")
+    assert not (out / "penguins.parquet").exists()  # nothing written while it waits
+    holder.let_go()
+    stdout, _ = second.communicate(timeout=120)
+    assert second.returncode == 0
+    assert stdout.startswith("wrote 344 rows to ")
     assert (out / "penguins.parquet").is_file()
 
 

@@ -3,7 +3,6 @@ input that gets one message naming file, column and lines with nothing touched."
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -322,7 +321,7 @@ def test_a_run_that_starts_while_another_writes_compares_with_what_it_wrote(tmp_
     holds the folder and, before letting go, puts in place the database a run of this
     input writes; the second run, started meanwhile, must wait and then find nothing
     to do."""
-    from conftest import installed_tool
+    from conftest import FolderHolder, installed_tool, wait_for_line
     from dsops.flights.samples import copy_raw
 
     raw = copy_raw(tmp_path / "raw", months=[1, 2])
@@ -330,32 +329,18 @@ def test_a_run_that_starts_while_another_writes_compares_with_what_it_wrote(tmp_
     run_flights_etl(raw, done)  # what the first run will have written
     out = tmp_path / "out"
     database = out / paths.FLIGHTS_DUCKDB_NAME
-    first = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import shutil, time\n"
-            "from pathlib import Path\n"
-            "from dsops.shared.files import one_writer\n"
-            f"with one_writer([Path({str(database)!r})]):\n"
-            "    print('writing', flush=True)\n"
-            "    time.sleep(5)\n"
-            f"    shutil.copyfile({str(done)!r}, {str(database)!r})\n",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert first.stdout.readline().strip() == "writing"
-    second = subprocess.run(
+    first = FolderHolder(database, finish_with=done)
+    second = subprocess.Popen(
         [installed_tool("dsops"), "flights-etl", "--raw", str(raw), "--out", str(out)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
-    assert first.wait(timeout=60) == 0
-    assert second.returncode == 0, second.stderr
-    assert f"waiting for another run that is writing into {out}" in second.stderr
-    assert second.stdout == (
+    wait_for_line(second, f"waiting for another run that is writing into {out}")
+    first.let_go()
+    stdout, _ = second.communicate(timeout=120)
+    assert second.returncode == 0
+    assert stdout == (
         f"{database} is up to date: no input changed (2 months, {rows(database)} flights)\n"
     )
     assert database.read_bytes() == done.read_bytes()
