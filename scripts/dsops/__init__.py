@@ -3,6 +3,9 @@
 - `dsops.shared`: paths, errors, files, plotting theme, tables, pipeline runner,
   model store, benchmark records;
 - `dsops.penguins`: the penguins data, its ETL, exploration and model;
+- `dsops.flights`: the NYC flights tables, their cleaning steps and incremental ETL;
+- `dsops.practices`: the DevOps practice pages' demos (delivery metrics from git
+  history, environments, the import graph);
 - `dsops.cli`: the `dsops` command, a thin layer over the above and `sitebuild`.
 
 The layers are enforced by import-linter (`make lint`, `[tool.importlinter]`).
