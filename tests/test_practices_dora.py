@@ -136,3 +136,28 @@ def test_a_window_without_deployments_is_refused(two_weeks):
         dora.dora_metrics(
             two_weeks, datetime(2024, 4, 1, tzinfo=UTC), datetime(2024, 4, 8, tzinfo=UTC)
         )
+
+
+def test_each_change_carries_its_lead_time_and_its_deployments_outcome(two_weeks):
+    changes = dora.dora_metrics(two_weeks).changes_table()
+    assert changes["lead_time_h"].tolist() == [25, 20, 4, 0.5, 0.5, 7, 3, 2, 48]
+    assert changes["outcome"].tolist() == [
+        "ok", "ok", "ok", "failed", "restores deploy-03",
+        "failed", "failed", "restores deploy-05", "ok",
+    ]  # fmt: skip
+    assert changes["subject"].iloc[3] == "Show body mass in kilograms"
+
+
+@pytest.mark.parametrize(
+    ("duration", "text"),
+    [
+        (timedelta(0), "0 min"),
+        (timedelta(minutes=45), "45 min"),
+        (hours(4), "4 h"),
+        (hours(10.75), "10 h 45 min"),
+        (hours(24), "1 day"),
+        (hours(51), "2 days 3 h"),
+    ],
+)
+def test_durations_read_as_a_reader_says_them(duration, text):
+    assert dora.duration_text(duration) == text

@@ -34,6 +34,7 @@ REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{7,40})", re.MULTILINE)
 FIXES = re.compile(r"^Fixes: ([0-9a-f]{7,40})", re.MULTILINE)
 FIELD, RECORD = "\x1f", "\x1e"  # separators git prints between fields and commits
 WEEK = timedelta(days=7)
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -92,28 +93,52 @@ class DoraMetrics:
         restored = [f.time_to_restore for f in self.failures if f.time_to_restore is not None]
         return statistics.median(restored) if restored else None
 
+    def outcome(self, deployment: Deployment) -> str:
+        """ "failed", "restores <tag>" or "ok"."""
+        for failure in self.failures:
+            if failure.deployment is deployment:
+                return "failed"
+            if failure.restored_by is deployment:
+                return f"restores {failure.deployment.tag}"
+        return "ok"
+
     def table(self) -> pd.DataFrame:
-        """One row per deployment: when, how many changes, lead time, what happened."""
-        failed = {f.deployment.tag: f for f in self.failures}
-        restores = {f.restored_by.tag: f.deployment.tag for f in self.failures if f.restored_by}
-        rows = []
-        for d in self.deployments:
-            if d.tag in failed:
-                outcome = "failed"
-            elif d.tag in restores:
-                outcome = f"restores {restores[d.tag]}"
-            else:
-                outcome = "ok"
-            rows.append(
-                {
-                    "deployment": d.tag,
-                    "deployed": d.deployed,
-                    "changes": len(d.changes),
-                    "lead_time_h": statistics.median(d.lead_times()) / timedelta(hours=1),
-                    "outcome": outcome,
-                }
-            )
-        return pd.DataFrame(rows)
+        """One row per deployment: when, how many changes, median lead time, outcome."""
+        return pd.DataFrame(
+            {
+                "deployment": d.tag,
+                "deployed": d.deployed,
+                "changes": len(d.changes),
+                "lead_time_h": statistics.median(d.lead_times()) / HOUR,
+                "outcome": self.outcome(d),
+            }
+            for d in self.deployments
+        )
+
+    def changes_table(self) -> pd.DataFrame:
+        """One row per change shipped: committed, deployed, lead time, deployment outcome."""
+        return pd.DataFrame(
+            {
+                "subject": c.subject,
+                "committed": c.committed,
+                "deployed": d.deployed,
+                "deployment": d.tag,
+                "lead_time_h": (d.deployed - c.committed) / HOUR,
+                "outcome": self.outcome(d),
+            }
+            for d in self.deployments
+            for c in d.changes
+        )
+
+
+def duration_text(duration: timedelta) -> str:
+    """A duration as a reader says it: "45 min", "4 h", "10 h 45 min", "2 days 3 h"."""
+    minutes = round(duration / timedelta(minutes=1))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} day{'s' if days != 1 else ''}" if days else ""]
+    parts += [f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    return " ".join(p for p in parts if p) or "0 min"
 
 
 def _changes(repo: Path, *revisions: str) -> list[Change]:
