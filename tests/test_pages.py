@@ -138,6 +138,18 @@ def test_figures_are_saved_by_label_and_rendering(tmp_path):
             r"is in the div #fig-nameless \(line 5\), which has no caption paragraph",
         ),
         (
+            "svg-figure-without-label.qmd",
+            r"unnamed \(line 7\) prints raw HTML in the figure div #fig-unnamed, which must be",
+        ),
+        (
+            "svg-figure-with-fig-label.qmd",
+            r"fig-boxes-cell \(line 7\) gives an `output: asis` cell a `fig-` label or `fig-cap`",
+        ),
+        (
+            "svg-figure-without-caption.qmd",
+            r"in the div #fig-uncaptioned \(line 5\), which has no caption paragraph",
+        ),
+        (
             "inline-repr.qmd",
             r"inline expression `counts.max\(\)` \(line 12\) prints np.int64\(16\), the repr",
         ),
@@ -164,6 +176,8 @@ def test_what_a_reader_would_see_fails_the_page(fixture, message):
         ("indented-cell.qmd", 1, {"answer": "42"}),
         # a {python} cell inside a four-backtick block runs; {{python}} and {.python} do not
         ("four-backticks.qmd", 1, None),
+        # a diagram: an inline SVG printed raw by an asis cell in a captioned figure div
+        ("svg-figure.qmd", 1, None),
         # {mermaid}, {dot} and {ojs} are Quarto's, not Jupyter's: not run
         ("other-kinds.qmd", 1, None),
         # echo, code-fold and code-summary change only what is shown; output: false hides

@@ -17,6 +17,9 @@ What the runner models, and checks because a reader would see it:
   CDN for it; tables go through `dsops.shared.tables.show_table` in an `output: asis`
   cell inside a `::: {#tbl-...}` div with a caption (an asis cell loses its own div, and
   with it a `tbl-` label and `tbl-cap`: quarto-cli#3770);
+- a diagram is the same kind of raw HTML block, an inline `<svg role="img"
+  aria-label="...">` (the label is its alt text), printed by an `output: asis` cell
+  inside a `::: {#fig-...}` div with a caption;
 - every image needs `fig-alt`; a cell with `renderings: [light, dark]` must show one
   output per rendering, sit in a `::: {#fig-...}` div whose last paragraph is the
   caption, and carry no `fig-` label or `*-cap` of its own (Quarto 1.8 renders that
@@ -75,6 +78,7 @@ DIV_CLOSE = re.compile(r"^:{3,}\s*$")
 DIV_ID = re.compile(r"#(?P<id>[\w-]+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RAW_HTML_BLOCK = re.compile(r"^`{3,}\{=html\}", re.MULTILINE)
+SVG_OPENING = re.compile(r"<svg\b[^>]*>")
 CELL_TIMEOUT = 600  # seconds
 IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
 DISPLAY_TYPES = ("display_data", "execute_result")
@@ -513,6 +517,9 @@ def _check_cell(where: str, options: dict, cell: Cell, outputs: list) -> dict[st
                 f"{where} prints a raw HTML block but is not `output: asis`, so Quarto would "
                 "show the HTML source as text: add `#| output: asis` to the cell."
             )
+        if cell.figure is not None and cell.table is None:
+            _check_svg_figure(where, options, cell, printed)
+            return {}
         label = str(options.get("label", ""))
         if options.get("tbl-cap") or label.startswith("tbl-"):
             raise DsopsError(
@@ -592,6 +599,31 @@ def _check_cell(where: str, options: dict, cell: Cell, outputs: list) -> dict[st
         for name, (mime, data) in zip(names, images, strict=True)
         if mime != "image/svg+xml"
     }
+
+
+def _check_svg_figure(where: str, options: dict, cell: Cell, printed: str) -> None:
+    """A raw HTML block in a figure div is a diagram: one inline SVG that names itself for
+    a screen reader (`role="img"` and its alt text in `aria-label`), captioned by the div."""
+    label = str(options.get("label", ""))
+    if options.get("fig-cap") or label.startswith("fig-"):
+        raise DsopsError(
+            f"{where} gives an `output: asis` cell a `fig-` label or `fig-cap`, which Quarto "
+            "drops with the cell's div: give the cell a plain label; the `::: {#fig-...}` "
+            "div around it gives the figure its label and caption."
+        )
+    if not cell.figure.caption:
+        raise DsopsError(
+            f"{where} prints a diagram in the div #{cell.figure.id} (line {cell.figure.line}), "
+            "which has no caption paragraph after the cell."
+        )
+    opening = SVG_OPENING.search(printed)
+    attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', opening.group(0))) if opening else {}
+    if attributes.get("role") != "img" or not attributes.get("aria-label", "").strip():
+        raise DsopsError(
+            f"{where} prints raw HTML in the figure div #{cell.figure.id}, which must be an "
+            'inline `<svg role="img" aria-label="...">`: the label is the alt text a '
+            "screen reader reads, saying what the diagram shows."
+        )
 
 
 def _failure(page: Page, chunks: list[Chunk], notebook, detail: str) -> str:
