@@ -119,6 +119,7 @@ def test_figures_are_saved_by_label_and_rendering(tmp_path):
     [
         ("broken.qmd", r"broken\.qmd, boom \(line 10\) failed: ZeroDivisionError"),
         ("warns.qmd", r"warns\.qmd, noisy \(line 5\) wrote to stderr"),
+        ("ansi-output.qmd", r"coloured \(line 5\) prints terminal colour codes"),
         (
             "broken-inline.qmd",
             r"inline expression `question` \(line 10\) failed: NameError: name 'question'",

@@ -151,13 +151,15 @@ def test_an_unpinned_requirement_drifts_and_a_lock_does_not(drift):
     assert run_python(locked, analysis) == "3562.5"
 
 
-def test_a_file_rebuilt_under_the_same_version_is_refused_by_its_hash(drift, tmp_path):
+def test_a_file_rebuilt_under_the_same_version_is_refused_by_its_hash(drift, tmp_path, monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # as Jupyter kernels set it
     _, lock = drift
     mirror = Wheelhouse(tmp_path / "mirror")
     mirror.build("tinystats", "1.0.0", TINYSTATS["1.0.0"] + "# rebuilt\n")
     refused = mirror.sync(mirror.environment("env"), lock)
     assert refused.returncode != 0
     assert "Hash mismatch for `tinystats==1.0.0`" in refused.stderr
+    assert "\x1b[" not in refused.stderr  # plain text, as the page shows it
 
 
 def test_the_demonstration_writes_only_inside_its_folder(tmp_path):

@@ -12,7 +12,8 @@ What the runner models, and checks because a reader would see it:
 - an inline expression's value is the Markdown Quarto writes (`sitebuild.prose`): a
   NumPy scalar's or a date's repr (`np.int64(16)`), or an empty value, which Quarto
   leaves on the page as code, fails the page;
-- anything written to stderr (a warning, a log line) fails the page;
+- anything written to stderr (a warning, a log line) fails the page, and so do
+  terminal colour codes in an output (Quarto shows them as coloured text);
 - a `text/html` output fails the page: Quarto would load require.js and jQuery from a
   CDN for it; tables go through `dsops.shared.tables.show_table` in an `output: asis`
   cell inside a `::: {#tbl-...}` div with a caption (an asis cell loses its own div, and
@@ -423,6 +424,13 @@ def _run(page: Page, chunks: list[Chunk], notebook, sockets: Path, workdir: Path
 def _check_streams(where: str, outputs: list, options: dict) -> None:
     shown = options.get("output") is not False and options.get("include") is not False
     for output in outputs:
+        text = _text(output.get("text", "")) + _text(output.get("data", {}).get("text/plain", ""))
+        if shown and output.get("output_type") != "error" and ANSI.search(text):
+            raise DsopsError(
+                f"{where} prints terminal colour codes (from a tool it ran), which Quarto "
+                "shows as coloured text that may be unreadable on the page: run the tool "
+                "with NO_COLOR=1 or its option for plain output."
+            )
         is_stderr = output.get("output_type") == "stream" and output.get("name") == "stderr"
         if is_stderr and shown and options.get("warning", True) is not False:
             raise DsopsError(

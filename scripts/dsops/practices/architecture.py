@@ -12,7 +12,6 @@ row's boxes, on its importer's side.
 """
 
 import html
-import os
 import re
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 import grimp  # installed with import-linter, in the development environment
 import pandas as pd
 
+from dsops.practices.terminal import plain_env
 from dsops.shared import paths
 from dsops.shared.errors import DsopsError
 from dsops.shared.tables import raw_html_block
@@ -325,7 +325,7 @@ def lint_imports(project: Path = paths.PROJ_ROOT) -> subprocess.CompletedProcess
     command = Path(sys.executable).parent / "lint-imports"
     if not command.is_file():
         raise DsopsError("lint-imports is not installed: run `make setup`, which installs it.")
-    env = {**os.environ, "PYTHONPATH": str(project / "scripts")}
+    env = plain_env(PYTHONPATH=str(project / "scripts"))
     return subprocess.run(
         [str(command), "--no-cache", "--config", str(project / "pyproject.toml")],
         cwd=project,

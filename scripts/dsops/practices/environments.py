@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dsops.practices.terminal import plain_env
 from dsops.shared import paths
 from dsops.shared.errors import DsopsError
 
@@ -224,14 +225,13 @@ def find_uv(environ: dict[str, str] | None = None, root: Path = paths.PROJ_ROOT)
 
 def run_uv(cwd: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
     """Run `uv ARGS` in `cwd`: offline, with the cache given, no configuration files."""
-    env = {
-        **os.environ,
-        "UV_CACHE_DIR": str(cache),
-        "UV_NO_CONFIG": "1",
-        "UV_OFFLINE": "1",
-        "UV_PYTHON_DOWNLOADS": "never",
-        "UV_NO_PROGRESS": "1",
-    }
+    env = plain_env(
+        UV_CACHE_DIR=str(cache),
+        UV_NO_CONFIG="1",
+        UV_OFFLINE="1",
+        UV_PYTHON_DOWNLOADS="never",
+        UV_NO_PROGRESS="1",
+    )
     env.pop("VIRTUAL_ENV", None)  # `uv run` sets it; the demo names its environments
     return subprocess.run(
         [str(find_uv()), *args],

@@ -10,6 +10,7 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
+from dsops.practices.terminal import plain_env
 from dsops.shared.errors import DsopsError
 
 ROLES = {"analyst": "analyst@example.org", "engineer": "engineer@example.org"}
@@ -19,7 +20,7 @@ GIT_TIMEOUT = 60  # seconds; a git command in a tiny repository takes millisecon
 def git(repo: Path, *args: str, role: str = "analyst", at: datetime | None = None) -> str:
     """Run `git ARGS` in `repo` as `role` (at time `at`, if given); return its stdout."""
     # GIT_DIR, GIT_INDEX_FILE and the like (set inside a git hook) would point elsewhere.
-    env = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+    env = {name: value for name, value in plain_env().items() if not name.startswith("GIT_")}
     env |= {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
     if at is not None:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = at.isoformat()
