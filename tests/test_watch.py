@@ -51,6 +51,16 @@ def test_the_watch_ends_after_max_files(folder):
     assert arrived == [folder / "a.csv", folder / "b.csv"]
 
 
+def test_a_file_already_there_arrives_only_once_it_changes(folder):
+    there = folder / "march.csv"
+    there.write_text("march\n")
+    with FolderWatch(folder, settle=SETTLE) as watch:
+        (folder / "april.csv").write_text("april\n")  # the folder changes, not march.csv
+        assert list(watch.arrivals(max_files=2, timeout=2)) == [folder / "april.csv"]
+        there.write_text("march, corrected\n")
+        assert list(watch.arrivals(max_files=1, timeout=TIMEOUT)) == [there]
+
+
 def test_files_in_new_folders_arrive_and_ignored_ones_do_not(folder):
     ignore = organise.is_temporary
     with FolderWatch(folder, settle=SETTLE, ignore=ignore) as watch:

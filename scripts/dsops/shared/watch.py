@@ -26,12 +26,15 @@ POLL_SECONDS = 0.1  # how often files waiting to settle are looked at again
 
 
 class _Changes(FileSystemEventHandler):
-    """Puts the path of every created, written or moved-in file or folder on a queue."""
+    """Puts the path of every created, written or moved-in file or folder on a queue (a
+    folder is "modified" whenever a file in it changes: that names no new file)."""
 
     def __init__(self, changed: queue.SimpleQueue) -> None:
         self.changed = changed
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory and event.event_type == "modified":
+            return
         if event.event_type in ("created", "modified", "closed"):
             self.changed.put(Path(os.fsdecode(event.src_path)))
         elif event.event_type == "moved":  # where it went, which may be outside the folder
@@ -66,6 +69,8 @@ class FolderWatch:
     def __enter__(self) -> "FolderWatch":
         self.observer.schedule(_Changes(self.changed), str(self.folder), recursive=True)
         self.observer.start()  # from here on, nothing that arrives is missed
+        # What is there already counts as seen: it is handed over only if it changes.
+        self.seen = {p: _signature(p) for p in self.folder.rglob("*") if p.is_file()}
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -85,10 +90,10 @@ class FolderWatch:
         """Each file that arrives or changes, once unchanged for `settle` seconds, until
         `max_files` files were handed over or `timeout` seconds passed (both None: until
         interrupted). A file handed over that changes again is handed over again; one
-        that is left as it was is not (the system may report a write late)."""
+        that stays as it was is not, whatever the system reports late."""
         stop_at = math.inf if timeout is None else time.monotonic() + timeout
         waiting: dict[Path, tuple[tuple[int, int] | None, float]] = {}  # signature, since
-        handed: dict[Path, tuple[int, int]] = {}  # signature when handed over
+        handed: set[Path] = set()
         while len(handed) != max_files and time.monotonic() < stop_at:
             try:
                 changed = [self.changed.get(timeout=POLL_SECONDS)]
@@ -99,7 +104,7 @@ class FolderWatch:
             now = time.monotonic()
             for path in changed:
                 for file in self._files(path):
-                    if file not in waiting and handed.get(file) != _signature(file):
+                    if file not in waiting and self.seen.get(file) != _signature(file):
                         waiting[file] = (_signature(file), now)
             for file, (seen, since) in sorted(waiting.items()):
                 current = _signature(file)
@@ -109,7 +114,8 @@ class FolderWatch:
                     waiting[file] = (current, now)
                 elif now - since >= self.settle:
                     del waiting[file]
-                    handed[file] = current
+                    self.seen[file] = current
+                    handed.add(file)
                     yield file
                     if len(handed) == max_files:
                         return
