@@ -2,6 +2,7 @@
 never the repository's data/raw, optionally cut to some months, and a way to change
 one flight in a copy, as a new export of the data would."""
 
+import functools
 import shutil
 import zipfile
 from collections.abc import Iterable
@@ -66,18 +67,23 @@ def change_flight(raw_dir: Path, month: int, column: str, value: str) -> int:
 # A drop folder: monthly exports as people save them ------------------------------------
 
 
-def month_lines(months: Iterable[int], raw_dir: Path = paths.RAW_FLIGHTS_DIR) -> dict[int, bytes]:
-    """Each month's flights as the CSV text an export of that month would hold (the
-    header, then that month's lines of the raw file, in its order)."""
-    header, lines = read_flight_lines(raw_dir / FILES["flights"])
+@functools.cache  # the raw zip is read once per process (pages and tests ask often)
+def _lines_by_month(archive: Path) -> tuple[bytes, dict[int, list[bytes]]]:
+    header, lines = read_flight_lines(archive)
     at = header.split(b",").index(b"month")
-    wanted = {str(m).encode(): m for m in months}
-    rows: dict[int, list[bytes]] = {m: [] for m in wanted.values()}
+    by_month: dict[bytes, list[bytes]] = {}
     for line in lines:
-        month = wanted.get(_field(line, at))
-        if month is not None:
-            rows[month].append(line)
-    return {m: b"\n".join([header, *rows[m]]) + b"\n" for m in rows}
+        by_month.setdefault(_field(line, at), []).append(line)
+    return header, {int(month): kept for month, kept in by_month.items()}
+
+
+def month_lines(
+    months: Iterable[int], raw_dir: Path = paths.RAW_FLIGHTS_DIR, rows: int | None = None
+) -> dict[int, bytes]:
+    """Each month's flights (or its first `rows`) as the CSV text an export of that
+    month would hold: the header, then that month's lines of the raw file, in order."""
+    header, by_month = _lines_by_month(raw_dir / FILES["flights"])
+    return {m: b"\n".join([header, *by_month[m][:rows]]) + b"\n" for m in months}
 
 
 def _outside_raw(path: Path) -> Path:
@@ -86,10 +92,12 @@ def _outside_raw(path: Path) -> Path:
     return path
 
 
-def export_month(month: int, path: Path, raw_dir: Path = paths.RAW_FLIGHTS_DIR) -> Path:
-    """One month's flights saved as a CSV export at `path`."""
+def export_month(
+    month: int, path: Path, rows: int | None = None, raw_dir: Path = paths.RAW_FLIGHTS_DIR
+) -> Path:
+    """One month's flights (or its first `rows`) saved as a CSV export at `path`."""
     _outside_raw(path).parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(month_lines([month], raw_dir)[month])
+    path.write_bytes(month_lines([month], raw_dir, rows)[month])
     return path
 
 
