@@ -193,8 +193,11 @@ def organise(
         float | None, typer.Option(min=0, help="With --watch: stop after this many seconds.")
     ] = None,
 ) -> None:
-    """Name monthly flights exports by the month in their rows, set duplicates and files
-    that fail the schema aside, and record every move in DEST/manifest.json."""
+    """Name monthly flights exports by the month in their rows; set the rest aside.
+
+    Duplicates go to DEST/duplicates, files that fail the schema to DEST/quarantine.
+
+    Every move is recorded in DEST/manifest.json."""
     from dsops.flights import organise as organiser
 
     if watch and dry_run:

@@ -30,16 +30,18 @@ class ErrorBoundary(TyperGroup):
 
 
 def command_line(help_text: str) -> typer.Typer:
-    """A Typer app behind the error boundary, without pretty tracebacks (a traceback is
-    a bug to report, not something to decorate), with shell completion:
-    `--install-completion` adds it to the shell in use, `--show-completion` prints it.
-    Each TAB runs the program, which imports only its command layer (commands import
-    their libraries inside), so completion answers quickly."""
+    """A Typer app behind the error boundary, with plain help and usage text (the same
+    in a terminal, a pipe, a CI log and a page: no boxes drawn for one terminal's
+    width), without pretty tracebacks (a traceback is a bug to report, not something to
+    decorate), and with shell completion: `--install-completion` adds it to the shell
+    in use. Each Tab runs the program, which imports only its command layer (commands
+    import their libraries inside), so completion answers quickly."""
     return typer.Typer(
         cls=ErrorBoundary,
         help=help_text,
         no_args_is_help=True,
         add_completion=True,
+        rich_markup_mode=None,
         pretty_exceptions_enable=False,
     )
 
