@@ -18,6 +18,7 @@ exist, a destination inside the drop folder, a file that cannot be read, two fil
 for the same month with different content) stops the run before anything moves.
 """
 
+import errno
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -143,7 +144,7 @@ def _reason(err: DataValidationError, path: Path) -> str:
 
 def inspect(path: Path) -> tuple[int, tuple[int, int] | None, str | None]:
     """A file's data rows, the (year, month) they all belong to, and, if the file
-    cannot be organised, why (then rows is 0 and the month None)."""
+    cannot be organised, why (then the month is None)."""
     try:
         flights = read_file("flights", path, fix="")
     except DataValidationError as err:
@@ -267,7 +268,7 @@ def apply(planned: Plan) -> list[Move]:
         origin, target = planned.source / move.source, planned.dest / move.new_name
         try:
             if target.exists():  # planned moments ago: something else is writing here
-                raise FileExistsError(17, "the target appeared after the plan was made")
+                raise FileExistsError(errno.EEXIST, "it appeared after the plan was made")
             target.parent.mkdir(parents=True, exist_ok=True)
             os.rename(origin, target)
             done.append(move)
