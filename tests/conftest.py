@@ -7,7 +7,9 @@
   a difference fails the run and names the paths.
 """
 
+import builtins
 import csv
+import errno
 import os
 import shutil
 import subprocess
@@ -260,3 +262,24 @@ def few_flights():
             ),
         }
     )
+
+
+@pytest.fixture
+def unreadable(monkeypatch):
+    """Makes a file unreadable: no read permission, and where the tests run as root (who
+    reads anything), `open` refusing it as it refuses any other user."""
+
+    def make(path: Path) -> Path:
+        path.chmod(0)
+        real_open = builtins.open
+
+        def refusing(file, *args, **kwargs):
+            if isinstance(file, str | os.PathLike) and Path(file) == path:
+                raise PermissionError(errno.EACCES, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        if os.geteuid() == 0:
+            monkeypatch.setattr(builtins, "open", refusing)
+        return path
+
+    return make

@@ -151,6 +151,10 @@ BAD_INPUT = {
         lambda raw: edit_flights(raw, drop_column("dep_delay")),
         failed("missing required column 'dep_delay'"),
     ),
+    "missing columns": (  # each is named, not only the first (pandera names the schema)
+        lambda raw: [edit_flights(raw, drop_column(c)) for c in ("dep_delay", "tailnum")],
+        failed("missing required columns 'dep_delay', 'tailnum'"),
+    ),
     "bad time value": (
         lambda raw: edit_flights(raw, set_cell(7, "dep_time", "2561")),
         failed(

@@ -3,13 +3,14 @@ layer over the domain code; the libraries do the work, and errors end at the sha
 boundary (`dsops.shared.commands`). Imports are inside the commands, so `dsops --help`
 stays fast and no command pays for another's dependencies."""
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from dsops.shared import paths
-from dsops.shared.commands import VERBOSE_HELP, command_line, log_to_stderr
+from dsops.shared.commands import VERBOSE_HELP, command_line, log_to_stderr, progress_bar
 from dsops.shared.errors import DsopsError
 
 app = command_line("The data and model steps of the DevOps-for-data-science site.")
@@ -24,10 +25,20 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_H
 @app.command()
 def etl(
     raw: Annotated[
-        Path, typer.Option(help="Raw Palmer Station export (CSV).", dir_okay=False)
+        Path,
+        typer.Option(
+            help="Raw Palmer Station export (CSV).",
+            dir_okay=False,
+            show_default=paths.project_relative(paths.RAW_PENGUINS),
+        ),
     ] = paths.RAW_PENGUINS,
     out: Annotated[
-        Path, typer.Option(help="Folder for penguins.parquet and penguins.duckdb.", file_okay=False)
+        Path,
+        typer.Option(
+            help="Folder for penguins.parquet and penguins.duckdb.",
+            file_okay=False,
+            show_default=paths.project_relative(paths.PROCESSED_DIR),
+        ),
     ] = paths.PROCESSED_DIR,
 ) -> None:
     """Validate and clean the raw penguins export into Parquet and DuckDB."""
@@ -41,10 +52,20 @@ def etl(
 @app.command("flights-etl")
 def flights_etl(
     raw: Annotated[
-        Path, typer.Option(help="Folder with the five NYC flights tables.", file_okay=False)
+        Path,
+        typer.Option(
+            help="Folder with the five NYC flights tables.",
+            file_okay=False,
+            show_default=paths.project_relative(paths.RAW_FLIGHTS_DIR),
+        ),
     ] = paths.RAW_FLIGHTS_DIR,
     out: Annotated[
-        Path, typer.Option(help="Folder for flights.duckdb.", file_okay=False)
+        Path,
+        typer.Option(
+            help="Folder for flights.duckdb.",
+            file_okay=False,
+            show_default=paths.project_relative(paths.PROCESSED_DIR),
+        ),
     ] = paths.PROCESSED_DIR,
 ) -> None:
     """Load the NYC flights tables into DuckDB, recomputing only the months that changed."""
@@ -104,10 +125,20 @@ def verify_raw(
 @app.command()
 def train(
     data: Annotated[
-        Path, typer.Option(help="Processed penguins table (Parquet).", dir_okay=False)
+        Path,
+        typer.Option(
+            help="Processed penguins table (Parquet).",
+            dir_okay=False,
+            show_default=paths.project_relative(paths.PROCESSED_PARQUET),
+        ),
     ] = paths.PROCESSED_PARQUET,
     store: Annotated[
-        Path, typer.Option(help="Model store folder (a pins board).", file_okay=False)
+        Path,
+        typer.Option(
+            help="Model store folder (a pins board).",
+            file_okay=False,
+            show_default=paths.project_relative(paths.MODELS_DIR),
+        ),
     ] = paths.MODELS_DIR,
 ) -> None:
     """Train the penguin body-mass model and store a new version of it."""
@@ -120,6 +151,87 @@ def train(
         f"stored {stored.name} version {stored.version} in {paths.project_relative(store)} "
         f"(held-out RMSE {result.test_rmse:.0f} g)"
     )
+
+
+@app.command()
+def organise(
+    source: Annotated[
+        Path,
+        typer.Argument(help="The drop folder the exports are saved in.", file_okay=False),
+    ],
+    dest: Annotated[
+        Path,
+        typer.Argument(
+            help="Where organised files go (created if missing; not inside SOURCE).",
+            file_okay=False,
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would move where; move nothing.")
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print each run as JSON (with --watch, one line a run)."),
+    ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Then keep watching SOURCE and organise each file that arrives, once complete.",
+        ),
+    ] = False,
+    settle: Annotated[
+        float,
+        typer.Option(
+            min=0, help="With --watch: seconds a file must stay unchanged to count as complete."
+        ),
+    ] = 1.0,
+    max_files: Annotated[
+        int | None, typer.Option(min=1, help="With --watch: stop after this many files.")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(min=0, help="With --watch: stop after this many seconds.")
+    ] = None,
+) -> None:
+    """Name monthly flights exports by the month in their rows; set the rest aside.
+
+    Duplicates go to DEST/duplicates, files that fail the schema to DEST/quarantine.
+
+    Every move is recorded in DEST/manifest.json."""
+    from dsops.flights import organise as organiser
+
+    if watch and dry_run:
+        raise typer.BadParameter("a dry run cannot watch: drop one of them.", param_hint="--watch")
+    for option, value in {"--max-files": max_files, "--timeout": timeout}.items():
+        if value is not None and not watch:
+            raise typer.BadParameter("only applies with --watch.", param_hint=option)
+    if not watch:
+        checking = progress_bar("checking exports")
+        planned = organiser.organise(source, dest, dry_run=dry_run, progress=checking)
+        if as_json:
+            typer.echo(json.dumps(organiser.as_json(planned, dry_run), indent=2))
+        else:
+            lines = [*organiser.describe(planned, dry_run), organiser.summary(planned, dry_run)]
+            typer.echo("\n".join(lines))
+        return
+
+    organiser.check_folders(source, dest)  # before it says it is watching
+    typer.echo(f"watching {source}; Ctrl-C stops", err=True)
+    refused = 0
+    try:
+        for run in organiser.organise_arrivals(source, dest, settle, max_files, timeout):
+            if isinstance(run, DsopsError):  # that file stays where it is; the watch goes on
+                refused += 1
+                typer.echo(f"error: {run}", err=True)
+            elif as_json:
+                typer.echo(json.dumps(organiser.as_json(run)))
+            elif run.moves or run.left:
+                typer.echo("\n".join(organiser.describe(run)))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a watch without limits ends
+    typer.echo(f"stopped watching {source}", err=True)
+    if refused:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 never the repository's data/raw, optionally cut to some months, and a way to change
 one flight in a copy, as a new export of the data would."""
 
+import functools
 import shutil
 import zipfile
 from collections.abc import Iterable
@@ -61,3 +62,79 @@ def change_flight(raw_dir: Path, month: int, column: str, value: str) -> int:
     lines[index] = ",".join(fields).encode()
     write_flight_lines(archive, header, lines)
     return index + 2  # line 1 is the header
+
+
+# A drop folder: monthly exports as people save them ------------------------------------
+
+
+@functools.cache  # the raw zip is read once per process (pages and tests ask often)
+def _lines_by_month(archive: Path) -> tuple[bytes, dict[int, list[bytes]]]:
+    header, lines = read_flight_lines(archive)
+    at = header.split(b",").index(b"month")
+    by_month: dict[bytes, list[bytes]] = {}
+    for line in lines:
+        by_month.setdefault(_field(line, at), []).append(line)
+    return header, {int(month): kept for month, kept in by_month.items()}
+
+
+def month_lines(
+    months: Iterable[int], raw_dir: Path = paths.RAW_FLIGHTS_DIR, rows: int | None = None
+) -> dict[int, bytes]:
+    """Each month's flights (or its first `rows`) as the CSV text an export of that
+    month would hold: the header, then that month's lines of the raw file, in order."""
+    header, by_month = _lines_by_month(raw_dir / FILES["flights"])
+    return {m: b"\n".join([header, *by_month[m][:rows]]) + b"\n" for m in months}
+
+
+def _outside_raw(path: Path) -> Path:
+    if path.resolve().is_relative_to(paths.RAW_DIR.resolve()):
+        raise ValueError(f"{path}: exports go outside data/raw, which is never written")
+    return path
+
+
+def export_month(
+    month: int, path: Path, rows: int | None = None, raw_dir: Path = paths.RAW_FLIGHTS_DIR
+) -> Path:
+    """One month's flights (or its first `rows`) saved as a CSV export at `path`."""
+    _outside_raw(path).parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(month_lines([month], raw_dir, rows)[month])
+    return path
+
+
+# What the drop folder holds: each file's name, and what is in it.
+DROP_FOLDER = {
+    "Flights_Jan.csv": "January's flights",
+    "2013-02 flights.CSV": "February's flights, saved with Windows line endings",
+    "flights_march_final(1).csv": "March's flights",
+    "jan_flights_backup.csv": "January's flights again, byte for byte",
+    "flights_april.csv": "April's flights, cut off in the middle of a row",
+    "May flights (summary).csv": "May's flights with seven of their nineteen columns",
+    ".~lock.Flights_Jan.csv#": "the lock file a spreadsheet leaves while it has a file open",
+    "from-ops/june flights.csv": "June's flights, in a folder of its own",
+}
+SUMMARY_COLUMNS = ["year", "month", "day", "carrier", "flight", "origin", "dest"]
+
+
+def make_drop_folder(target: Path, raw_dir: Path = paths.RAW_FLIGHTS_DIR) -> Path:
+    """A drop folder as people fill one: monthly exports of the real flights under
+    names nobody agreed on, the same file twice, a truncated one, one with the wrong
+    columns, an editor's lock file and a nested folder (DROP_FOLDER says which)."""
+    _outside_raw(target).mkdir(parents=True, exist_ok=True)
+    text = month_lines([1, 2, 3, 4, 5, 6], raw_dir)
+    january = text[1]
+    (target / "Flights_Jan.csv").write_bytes(january)
+    (target / "2013-02 flights.CSV").write_bytes(text[2].replace(b"\n", b"\r\n"))
+    (target / "flights_march_final(1).csv").write_bytes(text[3])
+    (target / "jan_flights_backup.csv").write_bytes(january)
+    april = text[4]
+    cut = april.index(b"\n", len(april) // 2) + 40  # 40 bytes into a row of about 120
+    (target / "flights_april.csv").write_bytes(april[:cut])
+    header, *lines = text[5].decode().splitlines()
+    names = header.split(",")
+    keep = [names.index(column) for column in SUMMARY_COLUMNS]
+    summary = [",".join(line.split(",")[i] for i in keep) for line in [header, *lines]]
+    (target / "May flights (summary).csv").write_text("\n".join(summary) + "\n")
+    (target / ".~lock.Flights_Jan.csv#").write_text(",analyst,workstation,01.07.2013 09:12;\n")
+    (target / "from-ops").mkdir(exist_ok=True)
+    (target / "from-ops" / "june flights.csv").write_bytes(text[6])
+    return target

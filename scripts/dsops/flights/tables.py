@@ -147,18 +147,25 @@ def as_declared(text: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+def read_file(name: str, path: Path, fix: str | None = None) -> pd.DataFrame:
+    """A file of table `name` (an export of some of its rows, say): read as text,
+    checked as written, typed as declared in columns.DTYPES, and checked against its
+    schema; a failure ends with `fix` (what to do, see validation.explain)."""
+    dtypes = DTYPES[name]
+    written = validate(read_text(path, list(dtypes)), TEXT_SCHEMAS[name], path, fix)
+    return validate(as_declared(written, dtypes), SCHEMAS[name], path, fix)
+
+
 def read_table(name: str, raw_dir: Path) -> pd.DataFrame:
-    """One raw table: read as text, checked as written, typed as declared in
-    columns.DTYPES, and checked against its schema."""
+    """One raw table of `raw_dir`, read and checked (`read_file`), its rows numbered
+    where columns.ROW_IDS says."""
     path = raw_dir / FILES[name]
     if not path.is_file():
         raise DataValidationError(
             f"{path}: no such file. The flights ETL reads {', '.join(FILES.values())} "
             "from one folder: pass --raw with a folder that has all five."
         )
-    dtypes = DTYPES[name]
-    written = validate(read_text(path, list(dtypes)), TEXT_SCHEMAS[name], path)
-    frame = validate(as_declared(written, dtypes), SCHEMAS[name], path)
+    frame = read_file(name, path)
     if name in ROW_IDS:  # each row's number in the file, as a key and a stable order
         frame.insert(0, ROW_IDS[name], pd.RangeIndex(1, len(frame) + 1, dtype="int64"))
     return frame
@@ -169,4 +176,4 @@ def read_tables(raw_dir: Path) -> dict[str, pd.DataFrame]:
     return {name: read_table(name, raw_dir) for name in FILES}
 
 
-__all__ = ["KEYS", "read_table", "read_tables"]
+__all__ = ["KEYS", "read_file", "read_table", "read_tables"]

@@ -124,3 +124,21 @@ def one_writer(targets: Sequence[Path]) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # closing the folder lets the lock go
+
+
+def tree(folder: Path) -> str:
+    """A folder's files and folders as indented text, the way the `tree` command
+    draws them (folders end with `/`, entries in name order)."""
+    lines = [f"{Path(folder).name}/"]
+
+    def walk(at: Path, indent: str) -> None:
+        children = sorted(at.iterdir(), key=lambda p: p.name)
+        for i, child in enumerate(children):
+            last = i == len(children) - 1
+            branch, below = ("└── ", "    ") if last else ("├── ", "│   ")
+            lines.append(f"{indent}{branch}{child.name}{'/' if child.is_dir() else ''}")
+            if child.is_dir():
+                walk(child, indent + below)
+
+    walk(Path(folder), "")
+    return "\n".join(lines)

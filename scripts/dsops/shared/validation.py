@@ -322,15 +322,21 @@ def _examples(cases: pd.DataFrame, line_of: list[int]) -> str:
     return "; ".join(shown) + more
 
 
-def explain(path: Path, schema: pa.DataFrameSchema, failures: pd.DataFrame) -> str:
+def explain(
+    path: Path, schema: pa.DataFrameSchema, failures: pd.DataFrame, fix: str | None = None
+) -> str:
     """pandera's failure cases as one message: a line per problem naming the column,
-    what is wrong and the first lines where it is, then what to do."""
-    failures = failures.drop_duplicates(["column", "check", "index"])
+    what is wrong and the first lines where it is, then what to do: `fix`, or, by
+    default, fix the file or restore it (an empty `fix` says nothing more)."""
+    # (pandera names the schema, not the column, for each column that is absent)
+    failures = failures.drop_duplicates(["column", "check", "index", "failure_case"])
     line_of = data_lines(path) if failures["index"].notna().any() else []
     problems = []
     absent = failures["check"] == "column_in_dataframe"
-    for column in failures.loc[absent, "failure_case"]:
-        problems.append(f"missing required column {column!r}")
+    missing = [repr(column) for column in failures.loc[absent, "failure_case"]]
+    if missing:
+        plural = "s" if len(missing) != 1 else ""
+        problems.append(f"missing required column{plural} {', '.join(missing)}")
     key = failures["check"] == "multiple_fields_uniqueness"
     if key.any():
         rows = failures[key].pivot(index="index", columns="column", values="failure_case")
@@ -358,18 +364,21 @@ def explain(path: Path, schema: pa.DataFrameSchema, failures: pd.DataFrame) -> s
         )
     listed = "\n".join(f"  - {problem}" for problem in problems)
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-    restore = git_restore(path)
-    hint = f"restore it with {restore}" if restore else "pass --raw with a corrected copy"
-    return (
-        f"{path} failed validation against the {schema.name} schema ({count}):\n{listed}\n"
-        f"Fix the file (or {hint}); nothing was written."
-    )
+    if fix is None:
+        restore = git_restore(path)
+        hint = f"restore it with {restore}" if restore else "pass --raw with a corrected copy"
+        fix = f"Fix the file (or {hint}); nothing was written."
+    message = f"{path} failed validation against the {schema.name} schema ({count}):\n{listed}"
+    return f"{message}\n{fix}" if fix else message
 
 
-def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, path: Path) -> pd.DataFrame:
+def validate(
+    frame: pd.DataFrame, schema: pa.DataFrameSchema, path: Path, fix: str | None = None
+) -> pd.DataFrame:
     """`frame` checked against `schema` (every check, all failures gathered); one
-    message naming `path`, the columns and the lines if any check fails."""
+    message naming `path`, the columns and the lines if any check fails, ending with
+    `fix` (see `explain`)."""
     try:
         return schema.validate(frame, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as err:
-        raise DataValidationError(explain(path, schema, err.failure_cases)) from None
+        raise DataValidationError(explain(path, schema, err.failure_cases, fix)) from None
