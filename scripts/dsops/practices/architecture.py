@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import grimp  # installed with import-linter, in the development environment
+import grimp  # a dependency of its own (import-linter is built on it)
 import pandas as pd
 
 from dsops.practices.terminal import plain_env
