@@ -10,12 +10,13 @@
 import builtins
 import csv
 import errno
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -123,8 +124,15 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+def runner() -> Iterator[CliRunner]:
+    """Invokes a command as a shell would. A command's `--verbose` points the root
+    logger at the runner's stderr, which is closed afterwards: the logger's handlers
+    are put back so later tests do not log into a closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield CliRunner()
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def installed_tool(name: str) -> str:
