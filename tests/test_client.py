@@ -3,11 +3,9 @@ errors only; and the real server (`dsops serve`) on a free loopback port, called
 through the client and always stopped."""
 
 import json
-import shutil
 import socket
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +16,6 @@ from dsops.shared.errors import DsopsError
 from dsops.shared.localserver import local_server
 
 GENTOO = {"bill_length_mm": 45.2, "species": "Gentoo", "sex": "male"}
-DSOPS = shutil.which("dsops", path=str(Path(sys.executable).parent))
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +89,8 @@ def test_a_server_that_does_not_answer_is_not_asked_twice():
         assert time.monotonic() - started < 0.5 + 0.3  # no pause: no retry
 
 
-@pytest.mark.skipif(DSOPS is None, reason="the dsops command is not installed in this environment")
 def test_the_real_server_on_loopback_answers_through_the_client(served):
-    command = [DSOPS, "serve", "--host", "127.0.0.1", "--port", "0"]
-    with local_server(command, timeout_s=60) as server:
+    with local_server(api.serve_command(port=0), timeout_s=60) as server:
         assert server.url.startswith("http://127.0.0.1:")
         with PenguinClient(Settings(server.url, 10.0)) as client:
             assert client.health() == {

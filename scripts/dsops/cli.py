@@ -239,8 +239,9 @@ def bench() -> None:
     """Measure the pipeline steps at their real size; write data/benchmarks/<name>.json."""
     from dsops.flights import bench as flights_bench
     from dsops.penguins import bench as penguins_bench
+    from dsops.penguins import serving_bench
 
-    for measure in (penguins_bench.run, flights_bench.run):
+    for measure in (penguins_bench.run, flights_bench.run, serving_bench.run):
         typer.echo(f"wrote {paths.project_relative(measure())}")
 
 
