@@ -39,3 +39,24 @@ def test_a_small_run_records_every_load_and_the_goals(tmp_path):
     single, ceiling = figures["http_1_bird_16_clients"], figures["in_process_1_bird"]
     assert goals["single_vs_ceiling"] == round(single["birds_per_s"] / ceiling["birds_per_s"], 2)
     assert goals["p99_vs_p50"] >= 1
+
+
+def test_the_page_tables_list_every_load_and_judge_each_goal():
+    figures = {
+        key: {"calls": 10, "birds_per_s": 5.0, "p50_ms": 1.0, "p99_ms": 2.0}
+        for key in serving_bench.LOADS
+    }
+    loads = serving_bench.loads_table(figures)
+    assert list(loads["load"]) == list(serving_bench.LOADS.values())
+    assert list(loads.columns) == ["load", "calls", "birds_per_s", "p50_ms", "p99_ms"]
+    goals = {
+        "single_vs_ceiling": 0.45,
+        "single_vs_ceiling_at_least": 0.5,
+        "hundred_vs_one_p50": 2.0,
+        "hundred_vs_one_p50_under": 3.0,
+        "p99_vs_p50": 10.0,
+        "p99_vs_p50_under": 10.0,
+    }
+    judged = serving_bench.goals_table(goals)
+    assert list(judged["met"]) == ["no", "yes", "no"]  # 0.45 < 0.5; 10 is not under 10
+    assert list(judged["goal"]) == ["at least 0.5", "under 3.0", "under 10.0"]

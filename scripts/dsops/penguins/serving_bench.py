@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx2
+import pandas as pd
 
 from dsops.penguins import api
 from dsops.penguins.serving import ServedModel, birds_frame
@@ -123,3 +124,45 @@ def run(requests: int = 1600, calls: int = 500, folder: Path = paths.BENCHMARKS_
         figures,
         folder,
     )
+
+
+LOADS = {  # figure key: what a reader calls it
+    "in_process_1_bird": "In-process, 1 bird a call (the ceiling)",
+    "in_process_100_birds": "In-process, 100 birds a call",
+    "http_1_bird_1_client": "HTTP, 1 bird a request, 1 client",
+    f"http_1_bird_{CLIENTS}_clients": f"HTTP, 1 bird a request, {CLIENTS} clients",
+    f"http_100_birds_{CLIENTS}_clients": f"HTTP, 100 birds a request, {CLIENTS} clients",
+}
+
+
+def loads_table(figures: dict) -> pd.DataFrame:
+    """One row per measured load: calls, birds per second, p50 and p99 latency."""
+    rows = [{"load": label, **figures[key]} for key, label in LOADS.items()]
+    return pd.DataFrame(rows)[["load", "calls", "birds_per_s", "p50_ms", "p99_ms"]]
+
+
+def goals_table(goals: dict) -> pd.DataFrame:
+    """The three goals: what was measured, the bound, and whether it was met."""
+    rows = [
+        (
+            "Single-bird throughput at 16 clients / in-process",
+            goals["single_vs_ceiling"],
+            f"at least {goals['single_vs_ceiling_at_least']}",
+            goals["single_vs_ceiling"] >= goals["single_vs_ceiling_at_least"],
+        ),
+        (
+            "100-bird request p50 / 1-bird request p50",
+            goals["hundred_vs_one_p50"],
+            f"under {goals['hundred_vs_one_p50_under']}",
+            goals["hundred_vs_one_p50"] < goals["hundred_vs_one_p50_under"],
+        ),
+        (
+            "p99 / p50, single-bird requests at 16 clients",
+            goals["p99_vs_p50"],
+            f"under {goals['p99_vs_p50_under']}",
+            goals["p99_vs_p50"] < goals["p99_vs_p50_under"],
+        ),
+    ]
+    table = pd.DataFrame(rows, columns=["ratio", "measured", "goal", "met"])
+    table["met"] = table["met"].map({True: "yes", False: "no"})
+    return table
