@@ -37,7 +37,7 @@ def test_the_form_offers_the_trained_levels_and_leaves_the_grid_out():
         assert f'value="{level}"' in form
     assert 'type="range"' in form and 'min="22"' in form and 'max="70"' in form
     assert '"grid"' not in form and '"t_quantile"' in form
-    assert 'aria-live="polite"' in form and '<label for="penguin-predictor-bill">' in form
+    assert 'aria-live="polite"' in form and '<label for="penguin-predictor-bill"' in form
     assert 'from "./predictor.mjs"' in form and "http" not in form.split("<script", 1)[1]
 
 
