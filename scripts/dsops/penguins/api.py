@@ -124,8 +124,13 @@ class Metrics:
 def field_name(location: tuple) -> str:
     """A pydantic error location as a reader writes the field: `birds[0].species`."""
     name = ""
-    for part in location[1:] if location[:1] == ("body",) else location:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    for part in location:
+        if part == "body" and not name:
+            continue  # where FastAPI found it, not part of the field's name
+        if isinstance(part, int):
+            name += f"[{part}]"  # a position in a list
+        else:
+            name += f".{part}" if name else str(part)
     return name or "body"
 
 
