@@ -22,6 +22,10 @@ PARQUET := data/processed/penguins.parquet
 DUCKDB := data/processed/penguins.duckdb
 SHARED_SOURCES := $(wildcard scripts/dsops/shared/*.py)
 ETL_SOURCES := $(wildcard scripts/dsops/penguins/etl.py scripts/dsops/penguins/schema.py scripts/dsops/penguins/columns.py) $(SHARED_SOURCES)
+# Each pipeline step appends its log records to this file as JSON lines, with its run id
+# and timings (`dsops --log-file`; DSOPS_RUN_ID gives the steps of one build one id).
+PIPELINE_LOG ?= logs/pipeline.jsonl
+DSOPS := $(RUN) dsops --log-file $(PIPELINE_LOG)
 # The model store (models/, a pins board) is written only by `dsops train`. The stamp
 # lives outside the board (a stray file in a board root breaks pins' pin_search), and is
 # dropped when the store has no such model, so deleting models/ also retrains.
@@ -53,21 +57,21 @@ setup: $(UV) ## Install uv if missing and sync the locked environment (.venv)
 data: setup $(PARQUET) $(DUCKDB) $(FLIGHTS_DB) ## Run the data pipelines if their outputs are missing or stale
 
 $(PARQUET): $(RAW) $(ETL_SOURCES) uv.lock
-	$(RUN) dsops etl --raw $(RAW) --out $(@D)
+	$(DSOPS) etl --raw $(RAW) --out $(@D)
 
 $(DUCKDB): $(PARQUET)
-	@test -f $@ || $(RUN) dsops etl --raw $(RAW) --out $(@D)
+	@test -f $@ || $(DSOPS) etl --raw $(RAW) --out $(@D)
 
 # The flights ETL itself skips the months whose input and code did not change; the
 # touch tells make the database is current when it had nothing to do.
 $(FLIGHTS_DB): $(FLIGHTS_RAW) $(FLIGHTS_SOURCES) uv.lock
-	$(RUN) dsops flights-etl --raw data/raw/flights --out $(@D)
+	$(DSOPS) flights-etl --raw data/raw/flights --out $(@D)
 	@touch $@
 
 train: data $(MODEL_STAMP) ## Train and store the models if their inputs changed (the model store)
 
 $(MODEL_STAMP): $(PARQUET) $(TRAIN_SOURCES) uv.lock
-	$(RUN) dsops train
+	$(DSOPS) train
 	@mkdir -p $(@D) && touch $@
 
 quarto: setup ## Make sure the pinned Quarto is available (installs quarto-cli from PyPI if missing)
@@ -156,5 +160,5 @@ format: setup ## Apply ruff's fixes and formatting
 	$(RUN) ruff format .
 
 clean: ## Remove build products (site, processed data, models, caches); raw data is untouched
-	rm -rf site .quarto models $(MAKE_STATE) data/processed/*.parquet data/processed/*.duckdb .pytest_cache .ruff_cache
+	rm -rf site .quarto models logs $(MAKE_STATE) data/processed/*.parquet data/processed/*.duckdb .pytest_cache .ruff_cache
 	rm -f data/processed/.*.tmp data/processed/.*.tmp.wal data/processed/.*.old  # what a killed run left

@@ -4,6 +4,7 @@ boundary (`dsops.shared.commands`). Imports are inside the commands, so `dsops -
 stays fast and no command pays for another's dependencies."""
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +18,27 @@ app = command_line("The data and model steps of the DevOps-for-data-science site
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False):
+def main(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also append every log record to this file as a JSON line, with the run's "
+            "id (DSOPS_RUN_ID, or a new one) and its timings.",
+            dir_okay=False,
+        ),
+    ] = None,
+):
     """The data and model steps of the DevOps-for-data-science site."""
     log_to_stderr(verbose)
+    if log_file is not None:
+        from dsops.shared.logs import RUN_LOGGER, log_to_file
+
+        log_to_file(log_file)  # closed by the error boundary when the run ends
+        logging.getLogger(RUN_LOGGER).info(
+            f"{ctx.invoked_subcommand} started", extra={"command": ctx.invoked_subcommand}
+        )
 
 
 @app.command()
