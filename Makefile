@@ -40,7 +40,7 @@ FLIGHTS_SOURCES := $(wildcard scripts/dsops/flights/*.py) $(SHARED_SOURCES)
 TRAIN_SOURCES := $(wildcard scripts/dsops/penguins/model.py scripts/dsops/penguins/train.py scripts/dsops/penguins/data.py) $(SHARED_SOURCES)
 
 .PHONY: help setup data train quarto quarto-release site preview test test-render bench ci-summary lint \
-	format clean browser-tools chromium browser-check lighthouse
+	format clean browser-tools chromium browser-check lighthouse postgresql
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -96,6 +96,7 @@ QUARTO ?= optional
 test: train ## Run the whole test suite (render and browser tests skip, saying why, where their tools are missing)
 	@if [ "$(QUARTO)" != skip ]; then $(RUN) sitebuild ensure-quarto --uv "$(UV)" --optional; fi
 	@$(MAKE) -k browser-tools || echo "note: the browser tools are not all installed (see above): the browser tests will skip, saying why."
+	@$(MAKE) postgresql || echo "note: PostgreSQL is not installed (see above): the database tests will skip, saying why (under CI=true they fail)."
 	$(RUN) pytest -n 2 --durations=20 $(PYTEST_ARGS)
 
 test-render: train quarto ## Only the render tests, against the site/ that `make site` built
@@ -136,6 +137,19 @@ chromium: ## Make sure Chromium (or CHROME_PATH) is there; as root with apt-get,
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	  else \
 	    echo "error: Chromium is not installed at $(CHROMIUM): install it (Debian: sudo apt-get install chromium) or set CHROME_PATH to a Chrome or Chromium executable." >&2; exit 1; \
+	  fi; \
+	fi
+
+# PostgreSQL's server programs for the database tests, which start a throwaway server
+# in a temporary folder (tests/conftest.py); Debian keeps them in
+# /usr/lib/postgresql/<version>/bin. Under CI=true those tests fail rather than skip.
+postgresql: ## Make sure PostgreSQL's server programs are there; as root with apt-get, install Debian's postgresql
+	@if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  if $(AS_ROOT_WITH_APT); then \
+	    echo "PostgreSQL not found: installing Debian's postgresql"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
+	  else \
+	    echo "error: PostgreSQL is not installed: install its server (Debian: sudo apt-get install postgresql) to run the database tests." >&2; exit 1; \
 	  fi; \
 	fi
 

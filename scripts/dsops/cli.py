@@ -16,6 +16,16 @@ from dsops.shared.errors import DsopsError
 
 app = command_line("The data and model steps of the DevOps-for-data-science site.")
 
+# The option of every command that reads the processed penguins table.
+ProcessedPenguins = Annotated[
+    Path,
+    typer.Option(
+        help="Processed penguins table (Parquet).",
+        dir_okay=False,
+        show_default=paths.project_relative(paths.PROCESSED_PARQUET),
+    ),
+]
+
 
 @app.callback()
 def main(
@@ -143,14 +153,7 @@ def verify_raw(
 
 @app.command()
 def train(
-    data: Annotated[
-        Path,
-        typer.Option(
-            help="Processed penguins table (Parquet).",
-            dir_okay=False,
-            show_default=paths.project_relative(paths.PROCESSED_PARQUET),
-        ),
-    ] = paths.PROCESSED_PARQUET,
+    data: ProcessedPenguins = paths.PROCESSED_PARQUET,
     store: Annotated[
         Path,
         typer.Option(
@@ -261,3 +264,32 @@ def bench() -> None:
 
     for measure in (penguins_bench.run, flights_bench.run):
         typer.echo(f"wrote {paths.project_relative(measure())}")
+
+
+@app.command("load-db")
+def load_db(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL of the database to load (default: $DSOPS_DATABASE_URL, "
+            "or its line in .env).",
+            show_default=False,
+        ),
+    ] = None,
+    data: ProcessedPenguins = paths.PROCESSED_PARQUET,
+) -> None:
+    """Load the penguins table into a database (DuckDB or PostgreSQL) and check it."""
+    from dsops.penguins.database import run_load
+    from dsops.shared.connections import DEFAULT_URL, URL_ENV, database_url, shown
+
+    url = url or database_url()
+    if url == DEFAULT_URL:
+        raise DsopsError(
+            f"no database to load into: pass --url or set {URL_ENV} (in the environment "
+            "or in .env); the processed DuckDB file is written by `make data` alone."
+        )
+    counts = run_load(url, data)
+    typer.echo(
+        f"loaded {counts['birds'].sum()} birds into {shown(url)}; the shared count query "
+        f"agrees on all {len(counts)} species and sex groups"
+    )

@@ -20,6 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from dsops.penguins.columns import ISLANDS, KEY, MEASUREMENTS, RAW_SEXES, RAW_TO_CLEAN, SPECIES
+from dsops.penguins.database import check_load
 from dsops.penguins.schema import CLEAN_SCHEMA, RAW_COLUMNS, RAW_SCHEMA
 from dsops.shared import paths
 from dsops.shared.database import quiet, reported_write_errors
@@ -166,8 +167,9 @@ def write_outputs(clean: pd.DataFrame, out_dir: Path) -> EtlResult:
 
 
 def run_etl(raw: Path = paths.RAW_PENGUINS, out_dir: Path = paths.PROCESSED_DIR) -> EtlResult:
-    """The whole step: the raw export in, validated Parquet and DuckDB out. Reading and
-    writing are logged with their rows and seconds, as the cleaning steps are."""
+    """The whole step: the raw export in, validated Parquet and DuckDB out, the database
+    checked with the shared count query. Reading and writing are logged with their rows
+    and seconds, as the cleaning steps are."""
     started = time.perf_counter()
     checked = read_raw(raw)
     seconds = time.perf_counter() - started
@@ -178,6 +180,7 @@ def run_etl(raw: Path = paths.RAW_PENGUINS, out_dir: Path = paths.PROCESSED_DIR)
     clean = clean_penguins(checked)
     started = time.perf_counter()
     result = write_outputs(clean, out_dir)
+    check_load(f"duckdb:///{result.duckdb.resolve()}", clean)  # the shared count query
     seconds = time.perf_counter() - started
     log.info(
         "wrote %d rows to %s and %s (%.3f s)", result.rows, result.parquet, result.duckdb, seconds,
