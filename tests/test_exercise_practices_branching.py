@@ -3,10 +3,11 @@ the page shows it."""
 
 
 def test_practices_branching_exercise(run_solution):
-    namespace = run_solution("analyses/practices/branching.qmd", "solution-stripped-merge")
-    stripped = namespace["stripped"]
-    # The prose: with outputs stripped the merge goes through, and the engineer's diff is
-    # the old print line and the new.
-    assert stripped.clean
-    assert stripped.conflicts == 0
-    assert stripped.diff_lines("engineer") == 2
+    namespace = run_solution("analyses/practices/branching.qmd", "solution-early-branch")
+    early = namespace["early"]
+    # Worked out from the dates: Mon 04 12:00 to Thu 07 16:00 is 3 days and 4 hours; main
+    # gains mass-summary, validate-raw, mass-plot and model-card (a commit and a merge
+    # each) and the island-label fix meanwhile: 9 commits.
+    assert early["hours"] == 76
+    assert early["unseen"] == 9
+    assert early["commits"] == 1

@@ -52,7 +52,7 @@ def test_the_same_notebook_changes_merge_when_nobody_ran_it_or_outputs_are_strip
 def test_strip_outputs_keeps_the_code_and_prose(tmp_path):
     path = tmp_path / "mass.ipynb"
     path.write_text(branching.notebook_text(), encoding="utf-8")
-    branching.run_notebook(path)
+    branching.run_notebooks(path)
     ran = nbformat.read(path, as_version=4)
     assert ran.cells[1].outputs[0]["text"] == "Adelie 3600.0\nGentoo 5450.0\n"
     branching.strip_outputs(path)
@@ -62,7 +62,7 @@ def test_strip_outputs_keeps_the_code_and_prose(tmp_path):
 def test_the_hook_refuses_outputs_and_records_the_stripped_notebook(tmp_path):
     path = tmp_path / "ran.ipynb"
     path.write_text(branching.notebook_text(), encoding="utf-8")
-    branching.run_notebook(path)
+    branching.run_notebooks(path)
     attempts = branching.gate_demo(tmp_path, path.read_text(encoding="utf-8"))
     assert [a.exit_code for a in attempts] == [1, 0]
     assert attempts[0].said.startswith("mass.ipynb has outputs")

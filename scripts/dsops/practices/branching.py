@@ -73,20 +73,29 @@ def notebook_text(conclusion: str = CONCLUSION, code: str = CODE) -> str:
     return nbformat.writes(notebook) + "\n"
 
 
-def run_notebook(path: Path) -> None:
-    """Run a notebook in place, as a reader's Jupyter does when they press "Run all": its
-    outputs, execution counts and timings are written into the file."""
+def run_notebooks(*paths: Path) -> None:
+    """Run notebooks in place, as a reader's Jupyter does when they press "Run all": their
+    outputs, execution counts and timings are written into the files. Each runs in its
+    own process, at the same time, as two people's would."""
     runner = Path(sys.executable).parent / "jupyter-execute"
-    done = subprocess.run(
-        [str(runner), "--inplace", str(path)],
-        cwd=path.parent,
-        env=plain_env(),
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-    )
-    if done.returncode != 0:
-        raise DsopsError(f"{path.name} failed to run: {done.stderr.strip()[-500:]}")
+    running = [
+        (
+            path,
+            subprocess.Popen(
+                [str(runner), "--inplace", str(path)],
+                cwd=path.parent,
+                env=plain_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
+        for path in paths
+    ]
+    for path, process in running:
+        _, stderr = process.communicate(timeout=RUN_TIMEOUT)
+        if process.returncode != 0:
+            raise DsopsError(f"{path.name} failed to run: {stderr.strip()[-500:]}")
 
 
 def strip_outputs(path: Path) -> None:
@@ -136,9 +145,10 @@ class Merge:
 
 def merge_two_changes(folder: Path, kind: str, run: bool = True, strip: bool = False) -> Merge:
     """In a new repository in `folder`: main holds the analysis; the analyst rewrites the
-    conclusion on one branch, the engineer the print line on another, each runs the
-    document (`run`; only a notebook keeps what running printed) and, if `strip`,
-    strips the notebook's outputs before committing. Both branches are then merged."""
+    conclusion on one branch, the engineer the print line on another, each in their own
+    working copy (a git worktree), each runs the document (`run`; only a notebook keeps
+    what running printed) and, if `strip`, strips the notebook's outputs before
+    committing. Both branches are then merged into main."""
     if kind not in KINDS:
         raise DsopsError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}.")
     text = page_text if kind == "page" else notebook_text
@@ -151,25 +161,26 @@ def merge_two_changes(folder: Path, kind: str, run: bool = True, strip: bool = F
     git(repo, "add", name)
     git(repo, "commit", "--quiet", "-m", "Add the body mass analysis")
 
-    committed: dict[str, str] = {}
     changes = {
         "analyst": text(conclusion=ANALYST_CONCLUSION),
         "engineer": text(code=ENGINEER_CODE),
     }
+    copies = {role: folder / f"{kind}-{role}" for role in changes}
     for role, changed in changes.items():
-        git(repo, "switch", "--quiet", "-c", BRANCHES[role], "main", role=role)
-        path.write_text(changed, encoding="utf-8")
-        if kind == "notebook" and run:
-            run_notebook(path)
+        git(repo, "worktree", "add", "--quiet", "-b", BRANCHES[role], str(copies[role]), "main")
+        (copies[role] / name).write_text(changed, encoding="utf-8")
+    if kind == "notebook" and run:
+        run_notebooks(*(copy / name for copy in copies.values()))
+    committed: dict[str, str] = {}
+    for role, copy in copies.items():
         if kind == "notebook" and strip:
-            strip_outputs(path)
-        git(repo, "commit", "--quiet", "-am", f"{role}: {BRANCHES[role]}", role=role)
-        committed[role] = path.read_text(encoding="utf-8")
+            strip_outputs(copy / name)
+        git(copy, "commit", "--quiet", "-am", f"{role}: {BRANCHES[role]}", role=role)
+        committed[role] = (copy / name).read_text(encoding="utf-8")
     diffs = {
         role: git(repo, "diff", "main", branch, "--", name) for role, branch in BRANCHES.items()
     }
 
-    git(repo, "switch", "--quiet", "main")
     git(repo, "merge", "--no-ff", "--no-edit", BRANCHES["analyst"])
     second = git_process(repo, "merge", "--no-ff", "--no-edit", BRANCHES["engineer"])
     merged = path.read_text(encoding="utf-8")
