@@ -128,6 +128,7 @@ def test_figures_are_saved_by_label_and_rendering(tmp_path):
         ("raw-html-not-asis.qmd", r"tbl-oops \(line 5\) prints a raw HTML block but is not"),
         ("asis-table-with-cap.qmd", r"tbl-lost \(line 5\) gives an `output: asis` cell a `tbl-`"),
         ("table-without-div.qmd", r"bare \(line 5\) prints a table that is not in a"),
+        ("html-form-remote-script.qmd", r"remote \(line 5\) prints a form that loads a script"),
         ("uncaptioned-figure.qmd", r"plot \(line 5\) shows a figure without `#\| fig-alt:`"),
         ("one-rendering.qmd", r"declares renderings \['light', 'dark'\] but shows 1 output"),
         (
@@ -179,6 +180,8 @@ def test_what_a_reader_would_see_fails_the_page(fixture, message):
         ("four-backticks.qmd", 1, None),
         # a diagram: an inline SVG printed raw by an asis cell in a captioned figure div
         ("svg-figure.qmd", 1, None),
+        # an interactive form: raw HTML with its script from the site, neither table nor figure
+        ("html-form.qmd", 1, None),
         # {mermaid}, {dot} and {ojs} are Quarto's, not Jupyter's: not run
         ("other-kinds.qmd", 1, None),
         # echo, code-fold and code-summary change only what is shown; output: false hides

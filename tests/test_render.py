@@ -100,3 +100,15 @@ def test_the_model_store_is_published_with_the_site(site):
     stored = latest()
     published = site / stored.site_path(SERVING_FILE)
     assert published.read_bytes() == stored.file(SERVING_FILE).read_bytes()
+
+
+@pytest.mark.render
+@pytest.mark.browser
+def test_the_browser_predictor_works_on_the_rendered_page(site, browser_tools):
+    from dsops.penguins.serving import ServedModel
+    from sitebuild.serve import serve
+    from test_predictor import drive_predictor
+
+    assert (site / "analyses" / "penguins" / "predictor.mjs").is_file()
+    with serve(site) as base:
+        drive_predictor(base + "analyses/penguins/serving.html", ServedModel.load())

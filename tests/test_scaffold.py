@@ -30,12 +30,14 @@ def project(tmp_path) -> QuartoProject:
 
 
 def test_a_new_page_passes_the_runner_and_its_test_unedited(project, monkeypatch):
+    section = sorted((project.root / "analyses" / "penguins").glob("*.qmd"))
+    last = max(project.front_matter(page).get("order", 0) for page in section)
     made = new_page(project, "penguins", "flipper-length", "Flipper length", "What it shows.")
     assert made.page == project.root / "analyses/penguins/flipper-length.qmd"
     assert project.front_matter(made.page) == {
         "title": "Flipper length",
         "description": "What it shows.",
-        "order": 4,
+        "order": last + 1,  # after the section's pages
     }
     fresh = QuartoProject.load(project.root)
     assert made.page in fresh.pages  # the render list, hence the sidebar, finds it

@@ -106,6 +106,7 @@ def test_the_serving_export_reproduces_the_pipeline_without_python_objects(train
     covariance = np.array(serving["covariance"])
     assert covariance.shape == (len(names), len(names))
     t = stats.t.ppf(0.5 + serving["interval_level"] / 2, serving["df_resid"])
+    assert serving["t_quantile"] == pytest.approx(t, rel=1e-12)
     assert len(serving["grid"]) == 3 * 2 * train.GRID_POINTS
     for point in serving["grid"]:
         x = _design_row(serving["terms"], point)

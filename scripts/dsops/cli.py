@@ -239,10 +239,31 @@ def bench() -> None:
     """Measure the pipeline steps at their real size; write data/benchmarks/<name>.json."""
     from dsops.flights import bench as flights_bench
     from dsops.penguins import bench as penguins_bench
+    from dsops.penguins import serving_bench
     from dsops.practices import security
 
-    for measure in (penguins_bench.run, flights_bench.run, security.bench):
+    for measure in (penguins_bench.run, flights_bench.run, serving_bench.run, security.bench):
         typer.echo(f"wrote {paths.project_relative(measure())}")
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
+    ] = 8080,
+    store: Annotated[
+        Path, typer.Option(help="Model store folder (a pins board).", file_okay=False)
+    ] = paths.MODELS_DIR,
+) -> None:
+    """Serve the newest penguin body-mass model over HTTP until Ctrl-C: POST /predict,
+    GET /health, /model, /metrics and /docs; one JSON log line per request on stderr."""
+    from dsops.penguins.api import serve as run_api
+    from dsops.shared.store import ModelStore
+
+    run_api(host, port, ModelStore(store))
 
 
 @app.command("security-check")

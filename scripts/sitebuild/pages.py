@@ -80,6 +80,8 @@ DIV_ID = re.compile(r"#(?P<id>[\w-]+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RAW_HTML_BLOCK = re.compile(r"^`{3,}\{=html\}", re.MULTILINE)
 SVG_OPENING = re.compile(r"<svg\b[^>]*>")
+FORM_OPENING = re.compile(r"^`{3,}\{=html\}\n<form\b", re.MULTILINE)
+REMOTE_SOURCE = re.compile(r"""\b(?:src|href)=["']?(?:[a-z]+:)?//""", re.IGNORECASE)
 CELL_TIMEOUT = 600  # seconds
 IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
 DISPLAY_TYPES = ("display_data", "execute_result")
@@ -527,6 +529,13 @@ def _check_cell(where: str, options: dict, cell: Cell, outputs: list) -> dict[st
             )
         if cell.figure is not None and cell.table is None:
             _check_svg_figure(where, options, cell, printed)
+            return {}
+        if FORM_OPENING.search(printed):  # an interactive form: neither table nor figure
+            if REMOTE_SOURCE.search(printed):
+                raise DsopsError(
+                    f"{where} prints a form that loads a script or style from another host: "
+                    "serve it with the site (a page resource) so the page works offline."
+                )
             return {}
         label = str(options.get("label", ""))
         if options.get("tbl-cap") or label.startswith("tbl-"):

@@ -12,8 +12,9 @@ then stores in the model store, as one version of the pin `penguin-body-mass`:
   the one-standard-error choice, and the island test within Adélie;
 - `serving.json`: what an API or a browser needs to predict without Python: the design
   terms and coefficients keyed by the encoder's feature names, category levels,
-  training ranges, the OLS covariance matrix, residual variance and degrees of freedom
-  (for prediction intervals), and a grid of inputs with the pipeline's predictions.
+  training ranges, the OLS covariance matrix, residual variance, degrees of freedom and
+  t quantile (for prediction intervals), and a grid of inputs with the pipeline's
+  predictions.
 
 Pages read these files; they never fit what is published.
 """
@@ -155,6 +156,8 @@ def serving_export(pipeline: Pipeline, train: pd.DataFrame) -> dict:
         "residual_variance": float(results.scale),
         "df_resid": int(results.df_resid),
         "interval_level": INTERVAL_LEVEL,
+        # Student's t quantile for the interval at df_resid: a browser has no scipy.
+        "t_quantile": float(stats.t.ppf(0.5 + INTERVAL_LEVEL / 2, results.df_resid)),
         "grid": [
             {
                 **{
