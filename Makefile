@@ -40,7 +40,7 @@ FLIGHTS_SOURCES := $(wildcard scripts/dsops/flights/*.py) $(SHARED_SOURCES)
 TRAIN_SOURCES := $(wildcard scripts/dsops/penguins/model.py scripts/dsops/penguins/train.py scripts/dsops/penguins/data.py) $(SHARED_SOURCES)
 
 .PHONY: help setup data train quarto quarto-release site preview test test-render bench ci-summary lint \
-	format clean browser-tools chromium browser-check lighthouse postgresql
+	format clean browser-tools chromium browser-check lighthouse postgresql security
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -165,6 +165,9 @@ bench: train ## Measure the pipeline steps and write data/benchmarks/*.json
 
 ci-summary: setup ## Markdown summary of a CI job (tests, pages built, preview link)
 	@$(RUN) sitebuild ci-summary $(SUMMARY_ARGS)
+
+security: setup ## bandit, detect-secrets and zizmor against their baselines (security/, .github/zizmor.yml)
+	$(RUN) dsops security-check
 
 lint: setup ## The pre-commit hooks on every file: ruff, formatting, YAML, large files, uv.lock, import contracts
 	UV="$(UV)" $(RUN) pre-commit run --all-files --show-diff-on-failure

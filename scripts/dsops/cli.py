@@ -262,8 +262,9 @@ def bench() -> None:
     from dsops.flights import bench as flights_bench
     from dsops.penguins import bench as penguins_bench
     from dsops.penguins import serving_bench
+    from dsops.practices import security
 
-    for measure in (penguins_bench.run, flights_bench.run, serving_bench.run):
+    for measure in (penguins_bench.run, flights_bench.run, serving_bench.run, security.bench):
         typer.echo(f"wrote {paths.project_relative(measure())}")
 
 
@@ -314,3 +315,22 @@ def load_db(
         f"loaded {counts['birds'].sum()} birds into {shown(url)}; the shared count query "
         f"agrees on all {len(counts)} species and sex groups"
     )
+
+
+@app.command("security-check")
+def security_check() -> None:
+    """bandit, detect-secrets and zizmor on this repository, each against its baseline of
+    accepted findings (security/, .github/zizmor.yml); exit 1 if any finding is new."""
+    from dsops.practices import security
+
+    checks = security.run_checks()
+    for check in checks:
+        typer.echo(check.summary())
+        for line in check.new:
+            typer.echo(f"  new: {line}")
+    if not all(check.passed for check in checks):
+        typer.echo(
+            "error: new findings: fix them, or add each to its tool's baseline with a reason.",
+            err=True,
+        )
+        raise typer.Exit(code=1)
