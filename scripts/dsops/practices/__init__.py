@@ -1,3 +1,5 @@
 """The DevOps practice pages: delivery metrics read from git history, environments as
 code (the lock file, an offline wheelhouse), the project's import graph, the site's
-deployment gates read from its workflows, and model promotion and rollback."""
+deployment gates read from its workflows, model promotion and rollback, drift
+monitoring, git merges of pages and notebooks, schema migrations, data versioning
+with DVC, and the repository's security checks."""
