@@ -238,9 +238,11 @@ def organise(
 def bench() -> None:
     """Measure the pipeline steps at their real size; write data/benchmarks/<name>.json."""
     from dsops.flights import bench as flights_bench
+    from dsops.flights import mutation
     from dsops.penguins import bench as penguins_bench
 
-    for measure in (penguins_bench.run, flights_bench.run, flights_bench.run_delays):
+    measures = (penguins_bench.run, flights_bench.run, flights_bench.run_delays, mutation.run_bench)
+    for measure in measures:
         typer.echo(f"wrote {paths.project_relative(measure())}")
 
 
