@@ -2,8 +2,8 @@
 input that gets one message naming file, column and lines with nothing touched."""
 
 import shutil
-import zipfile
 import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
