@@ -38,7 +38,7 @@ DELAYS_STAMP := $(MAKE_STATE)/trained-flight-delays
 ifeq ($(wildcard models/flight-delays/*/data.txt),)
 $(shell rm -f $(DELAYS_STAMP))
 endif
-DELAYS_SOURCES := $(wildcard scripts/dsops/flights/delays.py scripts/dsops/flights/explore.py) $(SHARED_SOURCES)
+DELAYS_SOURCES := $(wildcard scripts/dsops/flights/delays.py scripts/dsops/flights/delay_model.py scripts/dsops/flights/explore.py) $(SHARED_SOURCES)
 
 .PHONY: help setup data train quarto quarto-release site preview test test-render bench ci-summary lint \
 	format clean browser-tools chromium browser-check lighthouse

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from dsops.cli import app
-from dsops.flights import delays
+from dsops.flights import delay_model, delays
 from dsops.shared.store import ModelStore
 
 
-def small_flights(path: Path, seed: int = 1, months=range(1, 13), per_month: int = 300) -> Path:
+def small_flights(path: Path, seed: int = 1, months=range(1, 13), per_month: int = 150) -> Path:
     """A flights table with the columns the step reads: rain and late hours raise the
     chance of a delay; some flights are cancelled or have no weather."""
     rng = np.random.default_rng(seed)
@@ -72,7 +72,7 @@ def evaluated(database):
     """The three pipelines fitted on the small table's training months, scored on its test
     months: (train, test, scores, predictions)."""
     train, test = delays.time_split(delays.modelling_frame(database))
-    _, scores, predictions = delays.fit_and_score(train, test)
+    _, scores, predictions = delay_model.fit_and_score(train, test)
     return train, test, scores.set_index("model"), predictions
 
 
@@ -95,7 +95,9 @@ def test_the_time_split_trains_on_the_past_only(database):
 
 
 def test_the_glm_finds_the_rain_it_was_built_with(database):
-    odds = delays.term_groups(delays.odds_ratios(delays.fit_glm(delays.modelling_frame(database))))
+    odds = delays.term_groups(
+        delay_model.odds_ratios(delay_model.fit_glm(delays.modelling_frame(database)))
+    )
     rain = odds.set_index("term").loc["precip_tenth_in"]
     assert rain["low"] > 1 and rain["low"] <= rain["odds_ratio"] <= rain["high"]
     assert rain["label"] == delays.WEATHER_LABELS["precip_tenth_in"]
@@ -116,14 +118,14 @@ def test_the_models_beat_the_base_rate_and_the_choice_ignores_the_test_months(da
         delayed=np.where(frame["month"] >= 10, 1 - frame[delays.TARGET], frame[delays.TARGET])
     )
     assert (
-        delays.choose(delays.time_split(frame)[0])[0]
-        == delays.choose(delays.time_split(flipped)[0])[0]
+        delay_model.choose(delays.time_split(frame)[0])[0]
+        == delay_model.choose(delays.time_split(flipped)[0])[0]
     )
 
 
 def test_calibration_has_ten_groups_per_model_and_one_for_the_base_rate(evaluated):
     _, test, _, predictions = evaluated
-    counts = delays.calibration(test, predictions)["model"].value_counts()
+    counts = delay_model.calibration(test, predictions)["model"].value_counts()
     assert counts["base rate"] == 1
     assert counts["logistic regression"] == counts["gradient boosting"] == 10
 
@@ -146,10 +148,10 @@ def test_the_step_stores_one_version_with_its_files_and_card(database, tmp_path,
         delays.CALIBRATION_FILE,
     } <= names
     card = stored.card
-    assert card["chosen"] in delays.candidates()
+    assert card["chosen"] in delay_model.candidates()
     assert card["training_data"]["test_months"] == [10, 11, 12]
     evaluation = json.loads((stored.folder / delays.EVALUATION_FILE).read_text())
-    assert [row["model"] for row in evaluation["test"]] == list(delays.candidates())
+    assert [row["model"] for row in evaluation["test"]] == list(delay_model.candidates())
     tested = pd.read_parquet(stored.file(delays.PREDICTIONS_FILE))
     assert set(tested["month"]) == {10, 11, 12} and card["chosen"] in tested
 

@@ -266,7 +266,7 @@ def train_delays(
     ] = paths.MODELS_DIR,
 ) -> None:
     """Model departure delays from the origin's weather; store the chosen model."""
-    from dsops.flights.delays import train_delays as run_train_delays
+    from dsops.flights.delay_model import train_delays as run_train_delays
     from dsops.shared.store import ModelStore
 
     result = run_train_delays(database, ModelStore(store))
