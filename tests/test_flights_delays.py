@@ -10,6 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from dsops.cli import app
 from dsops.flights import delay_model, delays
@@ -60,6 +61,14 @@ def small_flights(path: Path, seed: int = 1, months=range(1, 13), per_month: int
             "FROM flights GROUP BY month"
         )
     return database
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Gradient boosting's OpenMP threads spin-wait on a busy two-core machine (the suite
+    runs two workers): one thread each keeps these small fits quick and predictable."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(scope="module")
