@@ -38,6 +38,11 @@ FLIGHTS_RAW := $(wildcard data/raw/flights/*)
 FLIGHTS_DB := data/processed/flights.duckdb
 FLIGHTS_SOURCES := $(wildcard scripts/dsops/flights/*.py) $(SHARED_SOURCES)
 TRAIN_SOURCES := $(wildcard scripts/dsops/penguins/model.py scripts/dsops/penguins/train.py scripts/dsops/penguins/data.py) $(SHARED_SOURCES)
+DELAYS_STAMP := $(MAKE_STATE)/trained-flight-delays
+ifeq ($(wildcard models/flight-delays/*/data.txt),)
+$(shell rm -f $(DELAYS_STAMP))
+endif
+DELAYS_SOURCES := $(wildcard scripts/dsops/flights/delays.py scripts/dsops/flights/delay_model.py scripts/dsops/flights/explore.py) $(SHARED_SOURCES)
 
 .PHONY: help setup data train quarto quarto-release site preview test test-render bench ci-summary lint \
 	format clean browser-tools chromium browser-check lighthouse postgresql security
@@ -68,10 +73,14 @@ $(FLIGHTS_DB): $(FLIGHTS_RAW) $(FLIGHTS_SOURCES) uv.lock
 	$(DSOPS) flights-etl --raw data/raw/flights --out $(@D)
 	@touch $@
 
-train: data $(MODEL_STAMP) ## Train and store the models if their inputs changed (the model store)
+train: data $(MODEL_STAMP) $(DELAYS_STAMP) ## Train and store the models if their inputs changed (the model store)
 
 $(MODEL_STAMP): $(PARQUET) $(TRAIN_SOURCES) uv.lock
 	$(DSOPS) train
+	@mkdir -p $(@D) && touch $@
+
+$(DELAYS_STAMP): $(FLIGHTS_DB) $(DELAYS_SOURCES) uv.lock
+	$(RUN) dsops train-delays
 	@mkdir -p $(@D) && touch $@
 
 quarto: setup ## Make sure the pinned Quarto is available (installs quarto-cli from PyPI if missing)

@@ -37,6 +37,9 @@ settings.register_profile(
     database=DirectoryBasedExampleDatabase(HYPOTHESIS_HOME / "examples"),
 )
 settings.load_profile("dsops")
+# Fewer examples, for a run that shows the tests rather than hunts for bugs (the unit
+# tests page runs some in-process): `pytest --hypothesis-profile=dsops-quick`.
+settings.register_profile("dsops-quick", parent=settings.get_profile("dsops"), max_examples=20)
 
 ALLOWED_NEW = (".pytest_cache/", "__pycache__/")
 

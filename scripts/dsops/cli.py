@@ -260,11 +260,20 @@ def organise(
 def bench() -> None:
     """Measure the pipeline steps at their real size; write data/benchmarks/<name>.json."""
     from dsops.flights import bench as flights_bench
+    from dsops.flights import mutation
     from dsops.penguins import bench as penguins_bench
     from dsops.penguins import serving_bench
     from dsops.practices import security
 
-    for measure in (penguins_bench.run, flights_bench.run, serving_bench.run, security.bench):
+    measures = (
+        penguins_bench.run,
+        flights_bench.run,
+        flights_bench.run_delays,
+        serving_bench.run,
+        security.bench,
+        mutation.run_bench,
+    )
+    for measure in measures:
         typer.echo(f"wrote {paths.project_relative(measure())}")
 
 
@@ -334,3 +343,35 @@ def security_check() -> None:
             err=True,
         )
         raise typer.Exit(code=1)
+
+
+@app.command("train-delays")
+def train_delays(
+    database: Annotated[
+        Path,
+        typer.Option(
+            help="The flights database that `dsops flights-etl` wrote.",
+            dir_okay=False,
+            show_default=paths.project_relative(paths.FLIGHTS_DUCKDB),
+        ),
+    ] = paths.FLIGHTS_DUCKDB,
+    store: Annotated[
+        Path,
+        typer.Option(
+            help="Model store folder (a pins board).",
+            file_okay=False,
+            show_default=paths.project_relative(paths.MODELS_DIR),
+        ),
+    ] = paths.MODELS_DIR,
+) -> None:
+    """Model departure delays from the origin's weather; store the chosen model."""
+    from dsops.flights.delay_model import train_delays as run_train_delays
+    from dsops.shared.store import ModelStore
+
+    result = run_train_delays(database, ModelStore(store))
+    test = result.test_scores.set_index("model").loc[result.chosen]
+    typer.echo(
+        f"stored {result.stored.name} version {result.stored.version} in "
+        f"{paths.project_relative(store)}: {result.chosen} "
+        f"(test log loss {test['log_loss']:.3f}, ROC AUC {test['roc_auc']:.3f})"
+    )
