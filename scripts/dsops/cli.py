@@ -263,3 +263,12 @@ def serve(
     from dsops.shared.store import ModelStore
 
     run_api(host, port, ModelStore(store))
+
+
+@app.command("build-image")
+def build_image() -> None:
+    """Build the model API's container image with podman on a Debian base built from
+    Debian's packages; record its layers and sizes in data/benchmarks/container-image.json."""
+    from dsops.practices import containers
+
+    typer.echo(f"wrote {paths.project_relative(containers.run())}")
