@@ -39,9 +39,8 @@ RUN /opt/uv/bin/uv sync --locked --no-dev --no-editable --no-cache
 FROM ${BASE_IMAGE}
 
 # A user without a login shell or a home; the process never runs as root.
-RUN groupadd --system --gid 10001 dsops \
-    && useradd --system --uid 10001 --gid dsops --no-create-home \
-       --shell /usr/sbin/nologin dsops
+RUN groupadd --gid 10001 dsops \
+    && useradd --uid 10001 --gid dsops --no-create-home --shell /usr/sbin/nologin dsops
 
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv

@@ -15,6 +15,7 @@ Three plain commands do the work, each shown in full by a function that returns 
 """
 
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -125,13 +126,14 @@ def short_step(created_by: str, width: int = 90) -> str:
     """A layer's instruction as a reader recognises it: buildah writes `RUN x` as
     `/bin/sh -c x` and metadata steps as `/bin/sh -c #(nop) X`."""
     step = " ".join(created_by.split())
+    step = re.sub(r"^\|1 BASE_IMAGE=\S+ ", "", step)  # the build argument, before each RUN
     for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c "):
         if step.startswith(prefix):
             step = step[len(prefix) :]
             if prefix == "/bin/sh -c ":
                 step = "RUN " + step
             break
-    step = step.replace("|1 BASE_IMAGE=", "BASE_IMAGE=")
+    step = re.sub(r"\b(dir|file):[0-9a-f]{64}", r"\1", step)  # content hashes of COPY, ADD
     return step if len(step) <= width else step[: width - 1] + "…"
 
 
@@ -143,20 +145,29 @@ def layers(history: list[dict]) -> list[dict]:
     ]
 
 
-def image_facts(tag: str) -> dict:
-    """Size, id and run-time settings of a built image."""
+def image_facts(tag: str) -> dict[str, str | int]:
+    """Size, id and run-time settings of a built image, as text a record can hold."""
     inspected = podman_json("image", "inspect", tag)[0]
     config = inspected.get("Config") or {}
     return {
+        "tag": tag,
         "id": inspected["Id"],
         "bytes": int(inspected["Size"]),
         "user": config.get("User", ""),
-        "entrypoint": config.get("Entrypoint") or [],
-        "exposed_ports": sorted(config.get("ExposedPorts") or {}),
-        "healthcheck": (inspected.get("HealthCheck") or config.get("Healthcheck") or {}).get(
-            "Test", []
-        ),
+        "entrypoint": " ".join(config.get("Entrypoint") or []),
+        "exposed_ports": " ".join(sorted(config.get("ExposedPorts") or {})),
+        "healthcheck": " ".join((inspected.get("Healthcheck") or {}).get("Test", [])),
     }
+
+
+def layer_figures(steps: list[dict]) -> dict[str, dict]:
+    """Layers as entries of a benchmark record, `layer-01` the oldest."""
+    return {f"layer-{number:02d}": step for number, step in enumerate(steps, start=1)}
+
+
+def recorded_layers(figures: dict) -> list[dict]:
+    """The layers of a record, oldest first."""
+    return [figures[key] for key in sorted(figures) if key.startswith("layer-")]
 
 
 def run(log: Path | None = None) -> Path:
@@ -176,18 +187,9 @@ def run(log: Path | None = None) -> Path:
     base = image_facts(BASE_TAG)
     image = image_facts(IMAGE_TAG)
     figures = {
-        "base_image": BASE_TAG,
-        "base_build_s": round(base_s, 1),
-        "base_bytes": base["bytes"],
-        "image": IMAGE_TAG,
-        "image_build_s": round(image_s, 1),
-        "image_bytes": image["bytes"],
-        "image_id": image["id"],
-        "user": image["user"],
-        "entrypoint": image["entrypoint"],
-        "exposed_ports": image["exposed_ports"],
-        "healthcheck": image["healthcheck"],
-        "layers": layers(podman_json("history", "--format", "json", IMAGE_TAG)),
+        "base": {"tag": BASE_TAG, "build_s": round(base_s, 1), "bytes": base["bytes"]},
+        "image": {**image, "build_s": round(image_s, 1)},
+        **layer_figures(layers(podman_json("history", "--format", "json", IMAGE_TAG))),
     }
     return benchmarks.record(
         NAME,
