@@ -16,8 +16,10 @@ Three plain commands do the work, each shown in full by a function that returns 
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -65,6 +67,11 @@ def base_image_commands(
     for variable in ("SSL_CERT_FILE", "PIP_CERT"):  # uv reads the first, pip the second
         import_ += ["--change", f"ENV {variable}={CA_BUNDLE}"]
     return debootstrap, [*import_, "-", tag]
+
+
+def shown(command: list[str]) -> str:
+    """A command as a shell takes it (quoted where needed), one argument a line."""
+    return " \\\n    ".join(shlex.quote(argument) for argument in command)
 
 
 def build_command(
@@ -206,7 +213,9 @@ def run(log: Path | None = None) -> Path:
 
 def hadolint(dockerfile: Path = DOCKERFILE) -> subprocess.CompletedProcess:
     """hadolint on a Dockerfile: its findings, one a line (exit 1 when there is one)."""
-    binary = shutil.which("hadolint")
+    # the environment's own copy (the wheel puts it beside the interpreter), then PATH
+    beside = Path(sys.executable).parent / "hadolint"
+    binary = str(beside) if beside.is_file() else shutil.which("hadolint")
     if binary is None:
         raise DsopsError("hadolint is not installed: run make setup (it is a dev dependency)")
     return subprocess.run(
