@@ -22,6 +22,10 @@ PARQUET := data/processed/penguins.parquet
 DUCKDB := data/processed/penguins.duckdb
 SHARED_SOURCES := $(wildcard scripts/dsops/shared/*.py)
 ETL_SOURCES := $(wildcard scripts/dsops/penguins/etl.py scripts/dsops/penguins/schema.py scripts/dsops/penguins/columns.py) $(SHARED_SOURCES)
+# Each pipeline step appends its log records to this file as JSON lines, with its run id
+# and timings (`dsops --log-file`; DSOPS_RUN_ID gives the steps of one build one id).
+PIPELINE_LOG ?= logs/pipeline.jsonl
+DSOPS := $(RUN) dsops --log-file $(PIPELINE_LOG)
 # The model store (models/, a pins board) is written only by `dsops train`. The stamp
 # lives outside the board (a stray file in a board root breaks pins' pin_search), and is
 # dropped when the store has no such model, so deleting models/ also retrains.
@@ -36,7 +40,7 @@ FLIGHTS_SOURCES := $(wildcard scripts/dsops/flights/*.py) $(SHARED_SOURCES)
 TRAIN_SOURCES := $(wildcard scripts/dsops/penguins/model.py scripts/dsops/penguins/train.py scripts/dsops/penguins/data.py) $(SHARED_SOURCES)
 
 .PHONY: help setup data train quarto quarto-release site preview test test-render bench ci-summary lint \
-	format clean browser-tools chromium browser-check lighthouse
+	format clean browser-tools chromium browser-check lighthouse postgresql security
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,21 +57,21 @@ setup: $(UV) ## Install uv if missing and sync the locked environment (.venv)
 data: setup $(PARQUET) $(DUCKDB) $(FLIGHTS_DB) ## Run the data pipelines if their outputs are missing or stale
 
 $(PARQUET): $(RAW) $(ETL_SOURCES) uv.lock
-	$(RUN) dsops etl --raw $(RAW) --out $(@D)
+	$(DSOPS) etl --raw $(RAW) --out $(@D)
 
 $(DUCKDB): $(PARQUET)
-	@test -f $@ || $(RUN) dsops etl --raw $(RAW) --out $(@D)
+	@test -f $@ || $(DSOPS) etl --raw $(RAW) --out $(@D)
 
 # The flights ETL itself skips the months whose input and code did not change; the
 # touch tells make the database is current when it had nothing to do.
 $(FLIGHTS_DB): $(FLIGHTS_RAW) $(FLIGHTS_SOURCES) uv.lock
-	$(RUN) dsops flights-etl --raw data/raw/flights --out $(@D)
+	$(DSOPS) flights-etl --raw data/raw/flights --out $(@D)
 	@touch $@
 
 train: data $(MODEL_STAMP) ## Train and store the models if their inputs changed (the model store)
 
 $(MODEL_STAMP): $(PARQUET) $(TRAIN_SOURCES) uv.lock
-	$(RUN) dsops train
+	$(DSOPS) train
 	@mkdir -p $(@D) && touch $@
 
 quarto: setup ## Make sure the pinned Quarto is available (installs quarto-cli from PyPI if missing)
@@ -92,6 +96,7 @@ QUARTO ?= optional
 test: train ## Run the whole test suite (render and browser tests skip, saying why, where their tools are missing)
 	@if [ "$(QUARTO)" != skip ]; then $(RUN) sitebuild ensure-quarto --uv "$(UV)" --optional; fi
 	@$(MAKE) -k browser-tools || echo "note: the browser tools are not all installed (see above): the browser tests will skip, saying why."
+	@$(MAKE) postgresql || echo "note: PostgreSQL is not installed (see above): the database tests will skip, saying why (under CI=true they fail)."
 	$(RUN) pytest -n 2 --durations=20 $(PYTEST_ARGS)
 
 test-render: train quarto ## Only the render tests, against the site/ that `make site` built
@@ -135,6 +140,19 @@ chromium: ## Make sure Chromium (or CHROME_PATH) is there; as root with apt-get,
 	  fi; \
 	fi
 
+# PostgreSQL's server programs for the database tests, which start a throwaway server
+# in a temporary folder (tests/conftest.py); Debian keeps them in
+# /usr/lib/postgresql/<version>/bin. Under CI=true those tests fail rather than skip.
+postgresql: ## Make sure PostgreSQL's server programs are there; as root with apt-get, install Debian's postgresql
+	@if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  if $(AS_ROOT_WITH_APT); then \
+	    echo "PostgreSQL not found: installing Debian's postgresql"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
+	  else \
+	    echo "error: PostgreSQL is not installed: install its server (Debian: sudo apt-get install postgresql) to run the database tests." >&2; exit 1; \
+	  fi; \
+	fi
+
 browser-check: setup browser-tools ## Open every page of SITE_DIR (default site/) in Chromium: light, dark, phone; console, requests, axe-core
 	$(RUN) sitebuild browser-check $(SITE_DIR)
 
@@ -154,6 +172,9 @@ image: train ## Build the model API's container image with podman; record layers
 ci-summary: setup ## Markdown summary of a CI job (tests, pages built, preview link)
 	@$(RUN) sitebuild ci-summary $(SUMMARY_ARGS)
 
+security: setup ## bandit, detect-secrets and zizmor against their baselines (security/, .github/zizmor.yml)
+	$(RUN) dsops security-check
+
 lint: setup ## The pre-commit hooks on every file: ruff, formatting, YAML, large files, uv.lock, import contracts
 	UV="$(UV)" $(RUN) pre-commit run --all-files --show-diff-on-failure
 
@@ -162,5 +183,5 @@ format: setup ## Apply ruff's fixes and formatting
 	$(RUN) ruff format .
 
 clean: ## Remove build products (site, processed data, models, caches); raw data is untouched
-	rm -rf site .quarto models $(MAKE_STATE) data/processed/*.parquet data/processed/*.duckdb .pytest_cache .ruff_cache
+	rm -rf site .quarto models logs $(MAKE_STATE) data/processed/*.parquet data/processed/*.duckdb .pytest_cache .ruff_cache
 	rm -f data/processed/.*.tmp data/processed/.*.tmp.wal data/processed/.*.old  # what a killed run left

@@ -291,3 +291,21 @@ def unreadable(monkeypatch):
         return path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of the system's packages, in a temporary folder on loopback,
+    started once per test session (per pytest-xdist worker) and always stopped. Skipped,
+    saying why, where the server programs are missing; under CI=true (where `make test`
+    installs them) nothing skips: a missing or failing server fails the tests."""
+    from dsops.shared import postgres
+
+    reason = postgres.unavailable()
+    if reason and os.environ.get("CI") != "true":
+        pytest.skip(f"the PostgreSQL tests need a server: {reason}")
+    server = postgres.TemporaryPostgres()
+    try:
+        yield server.start()
+    finally:
+        server.stop()

@@ -74,3 +74,13 @@ def test_the_log_reads_as_a_table(frame):
     ]
     assert table["added"].tolist() == ["", "flag"]
     assert step_name(partial(double, column="x")) == "double"
+
+
+def test_each_step_logs_its_figures_as_fields(frame, caplog):
+    """A log file (dsops --log-file) gets the figures as fields, not only in the text."""
+    with caplog.at_level("INFO", logger="dsops.shared.pipeline"):
+        run_steps(frame, [drop_missing])
+    (record,) = caplog.records
+    assert (record.step, record.rows_in, record.rows_out) == ("drop_missing", 3, 2)
+    assert record.seconds >= 0
+    assert record.getMessage().startswith("step drop_missing: 3 -> 2 rows")

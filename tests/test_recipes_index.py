@@ -72,6 +72,27 @@ def make_help_targets() -> set[str]:
     return set(re.findall(r"^\s+make (\S+)", listed.stdout, re.M))
 
 
+# `dsops SUB` in a make recipe, after the options every command takes
+RECIPE_RUNS = re.compile(r"\bdsops (?:(?:--verbose|-v|--log-file \S+) )*([a-z][a-z-]*)")
+GLOBAL_OPTIONS = {  # option -> how many values it takes
+    "dsops": {"--verbose": 0, "-v": 0, "--log-file": 1},
+    "sitebuild": {"--verbose": 0},
+}
+
+
+def without_global_options(words: list[str]) -> list[str]:
+    """`uv run dsops --log-file F etl ...` as `uv run dsops etl ...`: the options every
+    command takes come before the command (`dsops --help` lists them: a test checks)."""
+    if words[:2] != ["uv", "run"] or len(words) < 3 or words[2] not in GLOBAL_OPTIONS:
+        return words
+    rest, known = words[3:], GLOBAL_OPTIONS[words[2]]
+    while rest and rest[0].split("=")[0] in known:
+        option = rest.pop(0)
+        if known[option.split("=")[0]] and "=" not in option:
+            rest = rest[1:]
+    return [*words[:3], *rest]
+
+
 def command_problems(commands: list[tuple[str, str]]) -> list[str]:
     """What is wrong with each set-up command, as sentences; none when all are real."""
     repo_url = load_project().website["repo-url"]
@@ -79,7 +100,7 @@ def command_problems(commands: list[tuple[str, str]]) -> list[str]:
     targets = make_help_targets()
     problems = []
     for command, comment in commands:
-        words = shlex.split(command)
+        words = without_global_options(shlex.split(command))
         match words:
             case ["git", "clone", url]:
                 if url.removesuffix(".git") != repo_url:
@@ -97,7 +118,7 @@ def command_problems(commands: list[tuple[str, str]]) -> list[str]:
                 named = re.findall(r"\bdsops ([a-z][a-z-]*)", comment)
                 if named:
                     recipe = make("-n", "-B", target).stdout
-                    ran = set(re.findall(r"\bdsops ([a-z][a-z-]*)", recipe))
+                    ran = set(RECIPE_RUNS.findall(recipe))
                     problems += [
                         f"the comment of `{command}` says it runs `dsops {sub}`; it does not"
                         for sub in named
@@ -174,6 +195,19 @@ def test_the_command_check_names_what_is_not_real():
         "`uv run dsops verify-raw`",
         "`curl https://example.org | sh` is not a command this test knows how to check",
     ]
+
+
+def test_options_before_the_command_are_real_and_skipped():
+    words = shlex.split("uv run dsops --log-file run.jsonl --verbose etl --out o")
+    assert without_global_options(words) == ["uv", "run", "dsops", "etl", "--out", "o"]
+    assert without_global_options(["uv", "run", "dsops", "--log-file=x", "train"])[3] == "train"
+    recipe = "uv run --no-sync dsops --log-file logs/p.jsonl etl --raw x\nuv run dsops train"
+    assert RECIPE_RUNS.findall(recipe) == ["etl", "train"]
+    for program, options in GLOBAL_OPTIONS.items():
+        helped = subprocess.run(
+            [installed_tool(program), "--help"], capture_output=True, text=True, timeout=60
+        )
+        assert all(option in helped.stdout for option in options), (program, helped.stdout)
 
 
 def test_a_page_without_the_setup_block_is_refused():

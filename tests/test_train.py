@@ -4,6 +4,7 @@ API and a browser need, checked against the pipeline itself."""
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -171,3 +172,18 @@ def test_the_store_is_a_plain_pins_board(trained):
 def test_the_make_stamp_lives_outside_the_board():
     makefile = (paths.PROJ_ROOT / "Makefile").read_text()
     assert "MODEL_STAMP := $(MAKE_STATE)/" in makefile and "MAKE_STATE := .make" in makefile
+
+
+def test_a_candidate_is_a_new_version_on_the_same_split(trained):
+    """A candidate with other numeric features is stored beside the trained model, with
+    a card that names its features and the same data, seed and held-out birds."""
+    processed, store, result = trained
+    candidate = train.train_candidate(["bill_length_mm", "flipper_length_mm"], store, processed)
+    assert store.versions(train.MODEL_NAME)[-1] == candidate.version != result.stored.version
+    assert candidate.card["features"] == ["bill_length_mm", "flipper_length_mm", "species", "sex"]
+    assert "flipper_length_mm" in candidate.card["encoded_features"]
+    assert candidate.card["training_data"] == result.stored.card["training_data"]
+    held_out = pd.read_csv(candidate.file(train.PREDICTIONS_FILE))
+    published = pd.read_csv(result.stored.file(train.PREDICTIONS_FILE))
+    assert held_out["observed"].tolist() == published["observed"].tolist()
+    assert not (candidate.folder / train.SERVING_FILE).exists()

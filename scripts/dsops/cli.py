@@ -4,6 +4,7 @@ boundary (`dsops.shared.commands`). Imports are inside the commands, so `dsops -
 stays fast and no command pays for another's dependencies."""
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -15,11 +16,39 @@ from dsops.shared.errors import DsopsError
 
 app = command_line("The data and model steps of the DevOps-for-data-science site.")
 
+# The option of every command that reads the processed penguins table.
+ProcessedPenguins = Annotated[
+    Path,
+    typer.Option(
+        help="Processed penguins table (Parquet).",
+        dir_okay=False,
+        show_default=paths.project_relative(paths.PROCESSED_PARQUET),
+    ),
+]
+
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False):
+def main(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also append every log record to this file as a JSON line, with the run's "
+            "id (DSOPS_RUN_ID, or a new one) and its timings.",
+            dir_okay=False,
+        ),
+    ] = None,
+):
     """The data and model steps of the DevOps-for-data-science site."""
     log_to_stderr(verbose)
+    if log_file is not None:
+        from dsops.shared.logs import RUN_LOGGER, log_to_file
+
+        log_to_file(log_file)  # closed by the error boundary when the run ends
+        logging.getLogger(RUN_LOGGER).info(
+            f"{ctx.invoked_subcommand} started", extra={"command": ctx.invoked_subcommand}
+        )
 
 
 @app.command()
@@ -124,14 +153,7 @@ def verify_raw(
 
 @app.command()
 def train(
-    data: Annotated[
-        Path,
-        typer.Option(
-            help="Processed penguins table (Parquet).",
-            dir_okay=False,
-            show_default=paths.project_relative(paths.PROCESSED_PARQUET),
-        ),
-    ] = paths.PROCESSED_PARQUET,
+    data: ProcessedPenguins = paths.PROCESSED_PARQUET,
     store: Annotated[
         Path,
         typer.Option(
@@ -240,8 +262,9 @@ def bench() -> None:
     from dsops.flights import bench as flights_bench
     from dsops.penguins import bench as penguins_bench
     from dsops.penguins import serving_bench
+    from dsops.practices import security
 
-    for measure in (penguins_bench.run, flights_bench.run, serving_bench.run):
+    for measure in (penguins_bench.run, flights_bench.run, serving_bench.run, security.bench):
         typer.echo(f"wrote {paths.project_relative(measure())}")
 
 
@@ -263,6 +286,54 @@ def serve(
     from dsops.shared.store import ModelStore
 
     run_api(host, port, ModelStore(store))
+
+
+@app.command("load-db")
+def load_db(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL of the database to load (default: $DSOPS_DATABASE_URL, "
+            "or its line in .env).",
+            show_default=False,
+        ),
+    ] = None,
+    data: ProcessedPenguins = paths.PROCESSED_PARQUET,
+) -> None:
+    """Load the penguins table into a database (DuckDB or PostgreSQL) and check it."""
+    from dsops.penguins.database import run_load
+    from dsops.shared.connections import DEFAULT_URL, URL_ENV, database_url, shown
+
+    url = url or database_url()
+    if url == DEFAULT_URL:
+        raise DsopsError(
+            f"no database to load into: pass --url or set {URL_ENV} (in the environment "
+            "or in .env); the processed DuckDB file is written by `make data` alone."
+        )
+    counts = run_load(url, data)
+    typer.echo(
+        f"loaded {counts['birds'].sum()} birds into {shown(url)}; the shared count query "
+        f"agrees on all {len(counts)} species and sex groups"
+    )
+
+
+@app.command("security-check")
+def security_check() -> None:
+    """bandit, detect-secrets and zizmor on this repository, each against its baseline of
+    accepted findings (security/, .github/zizmor.yml); exit 1 if any finding is new."""
+    from dsops.practices import security
+
+    checks = security.run_checks()
+    for check in checks:
+        typer.echo(check.summary())
+        for line in check.new:
+            typer.echo(f"  new: {line}")
+    if not all(check.passed for check in checks):
+        typer.echo(
+            "error: new findings: fix them, or add each to its tool's baseline with a reason.",
+            err=True,
+        )
+        raise typer.Exit(code=1)
 
 
 @app.command("build-image")

@@ -11,6 +11,7 @@ pipeline runner, which logs each one (`dsops --verbose etl`).
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from dsops.penguins.columns import ISLANDS, KEY, MEASUREMENTS, RAW_SEXES, RAW_TO_CLEAN, SPECIES
+from dsops.penguins.database import check_load
 from dsops.penguins.schema import CLEAN_SCHEMA, RAW_COLUMNS, RAW_SCHEMA
 from dsops.shared import paths
 from dsops.shared.database import quiet, reported_write_errors
@@ -165,7 +167,23 @@ def write_outputs(clean: pd.DataFrame, out_dir: Path) -> EtlResult:
 
 
 def run_etl(raw: Path = paths.RAW_PENGUINS, out_dir: Path = paths.PROCESSED_DIR) -> EtlResult:
-    """The whole step: the raw export in, validated Parquet and DuckDB out."""
-    result = write_outputs(clean_export(raw), out_dir)
-    log.info("wrote %d rows to %s and %s", result.rows, result.parquet, result.duckdb)
+    """The whole step: the raw export in, validated Parquet and DuckDB out, the database
+    checked with the shared count query. Reading and writing are logged with their rows
+    and seconds, as the cleaning steps are."""
+    started = time.perf_counter()
+    checked = read_raw(raw)
+    seconds = time.perf_counter() - started
+    log.info(
+        "read and checked %d rows of %s (%.3f s)", len(checked), raw, seconds,
+        extra={"step": "read_raw", "rows_out": len(checked), "seconds": round(seconds, 6)},
+    )  # fmt: skip
+    clean = clean_penguins(checked)
+    started = time.perf_counter()
+    result = write_outputs(clean, out_dir)
+    check_load(f"duckdb:///{result.duckdb.resolve()}", clean)  # the shared count query
+    seconds = time.perf_counter() - started
+    log.info(
+        "wrote %d rows to %s and %s (%.3f s)", result.rows, result.parquet, result.duckdb, seconds,
+        extra={"step": "write_outputs", "rows_in": result.rows, "seconds": round(seconds, 6)},
+    )  # fmt: skip
     return result

@@ -191,16 +191,19 @@ def model_comparison(frame: pd.DataFrame, seed: int = paths.SEED) -> dict:
     }
 
 
-def model_card(evaluation: model.Evaluation, data_path: Path) -> dict:
+def model_card(
+    evaluation: model.Evaluation, data_path: Path, numeric: list[str] = model.NUMERIC
+) -> dict:
     """What this model is and whether it can be trusted."""
     data_sha = sha256_file(data_path)
+    features = [*numeric, *model.CATEGORICAL]
     metrics = evaluation.metrics
     return {
         "name": MODEL_NAME,
         "version": f"{version('dsops')}+data.{data_sha[:12]}",
-        "task": f"regression of {model.TARGET} on {', '.join(model.FEATURES)}",
+        "task": f"regression of {model.TARGET} on {', '.join(features)}",
         "estimator": "sklearn Pipeline(OneHotEncoder(drop='first') -> LinearRegression)",
-        "features": model.FEATURES,
+        "features": features,
         "encoded_features": model.feature_names(evaluation.pipeline),
         "target": model.TARGET,
         "training_data": {
@@ -270,3 +273,23 @@ def load_pipeline(stored: ModelVersion) -> Pipeline:
 def latest(store: ModelStore | None = None) -> ModelVersion:
     """The latest stored body-mass model (one sentence naming `make train` if none)."""
     return (store or ModelStore()).get(MODEL_NAME)
+
+
+def train_candidate(
+    numeric: list[str], store: ModelStore, data_path: Path = paths.PROCESSED_PARQUET
+) -> ModelVersion:
+    """Evaluate the body-mass model with other numeric features, on the same split and
+    folds as `train`, and store it as a new version: a candidate for promotion, with its
+    fitted pipeline, card and held-out predictions (the serving exports, which assume
+    the published features, come only from `train`)."""
+    frame = model.modelling_frame(load_penguins(data_path), numeric=numeric)
+    evaluation = model.evaluate(frame, seed=paths.SEED, numeric=numeric)
+    card = model_card(evaluation, data_path, numeric)
+    with tempfile.TemporaryDirectory(prefix="dsops-candidate-") as scratch:
+        folder = Path(scratch)
+        joblib.dump(evaluation.pipeline, folder / MODEL_FILE)
+        (folder / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+        evaluation.test_predictions.to_csv(folder / PREDICTIONS_FILE, index=False)
+        files = [folder / name for name in (MODEL_FILE, CARD_FILE, PREDICTIONS_FILE)]
+        title = f"Penguin body mass from {', '.join(card['features'])} (candidate)"
+        return store.write(MODEL_NAME, files, card, title=title)

@@ -9,6 +9,7 @@ with a usage message.
 
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -16,17 +17,60 @@ import typer
 from typer.core import TyperGroup
 
 from dsops.shared.errors import DsopsError
+from dsops.shared.logs import RUN_LOGGER, close_log_files
+
+run_log = logging.getLogger(RUN_LOGGER)
 
 
 class ErrorBoundary(TyperGroup):
-    """A command group whose commands end a `DsopsError` with its message and exit 1."""
+    """A command group whose commands end a `DsopsError` with its message and exit 1.
+
+    It also records how each run ended, with its time, for a log file (`--log-file`),
+    then closes the file: exit code 0, 1 for an error a user can fix, 2 for a wrong call,
+    or a crash with its traceback. Those records go to the file only; on stderr the
+    user reads one sentence."""
 
     def invoke(self, ctx: typer.Context):
+        started = time.perf_counter()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except DsopsError as err:
+            record_end(ctx, started, 1, f"failed: {err}")
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(code=1) from None
+        except typer.Exit as done:  # a command's own exit code
+            record_end(ctx, started, done.exit_code)
+            raise
+        except typer.TyperException as err:  # a wrong call (Typer's copy of Click's errors)
+            record_end(ctx, started, err.exit_code, f"failed: {err.format_message()}")
+            raise
+        except Exception:
+            record_end(ctx, started, "crashed")
+            raise
+        else:
+            record_end(ctx, started, 0)
+            return result
+        finally:
+            close_log_files()
+
+
+def record_end(ctx: typer.Context, started: float, exit_code: int | str, message: str = ""):
+    """The last record of a run: its command, exit code and seconds."""
+    if exit_code == "crashed":
+        level, message = logging.CRITICAL, "crashed"
+    else:
+        level = logging.INFO if exit_code == 0 else logging.ERROR
+        message = message or ("finished" if exit_code == 0 else "failed")
+    run_log.log(
+        level,
+        f"{ctx.invoked_subcommand} {message}",
+        extra={
+            "command": ctx.invoked_subcommand,
+            "exit_code": exit_code,
+            "seconds": round(time.perf_counter() - started, 6),
+        },
+        exc_info=exit_code == "crashed",
+    )
 
 
 def command_line(help_text: str) -> typer.Typer:
@@ -47,13 +91,14 @@ def command_line(help_text: str) -> typer.Typer:
 
 
 def log_to_stderr(verbose: bool) -> None:
-    """INFO lines (each pipeline step, each write) with --verbose; warnings only without."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
+    """INFO lines (each pipeline step, each write) with --verbose; warnings only without.
+    The level is set on the stderr handler, so that a log file (`logs.log_to_file`) can
+    still keep every INFO record; the run's own records go to the file only."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(lambda record: record.name != RUN_LOGGER)
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
 VERBOSE_HELP = "Log each step and what it wrote to stderr."

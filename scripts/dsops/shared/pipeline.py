@@ -81,12 +81,19 @@ def run_steps(frame: pd.DataFrame, steps: Iterable[Step]) -> tuple[pd.DataFrame,
 
 
 def log_step(record: StepRecord) -> None:
-    """One INFO line per step (shown by `dsops --verbose`)."""
+    """One INFO line per step (shown by `dsops --verbose`; with its figures as fields in a
+    log file)."""
     parts = [f"{record.rows_in:,} -> {record.rows_out:,} rows"]
     for sign, columns in (("+", record.added), ("-", record.removed), ("~", record.changed)):
         if columns:
             parts.append(f"{sign}{', '.join(columns)}")
-    log.info("step %s: %s (%.3f s)", record.step, "; ".join(parts), record.seconds)
+    fields = {
+        "step": record.step,
+        "rows_in": record.rows_in,
+        "rows_out": record.rows_out,
+        "seconds": round(record.seconds, 6),
+    }  # for a log file (dsops --log-file): the same facts as fields, not text
+    log.info("step %s: %s (%.3f s)", record.step, "; ".join(parts), record.seconds, extra=fields)
 
 
 def log_frame(log: list[StepRecord]) -> pd.DataFrame:
