@@ -172,6 +172,12 @@ bench: train ## Measure the pipeline steps and write data/benchmarks/*.json
 	$(RUN) dsops bench
 	$(RUN) sitebuild bench
 
+# Needs podman and mmdebstrap (Debian: apt-get install podman mmdebstrap): not part of
+# `make bench` or `make test`, since a cold build downloads the locked packages.
+.PHONY: image
+image: train ## Build the model API's container image with podman; record layers and sizes
+	$(RUN) dsops build-image
+
 ci-summary: setup ## Markdown summary of a CI job (tests, pages built, preview link)
 	@$(RUN) sitebuild ci-summary $(SUMMARY_ARGS)
 

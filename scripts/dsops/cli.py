@@ -375,3 +375,12 @@ def train_delays(
         f"{paths.project_relative(store)}: {result.chosen} "
         f"(test log loss {test['log_loss']:.3f}, ROC AUC {test['roc_auc']:.3f})"
     )
+
+
+@app.command("build-image")
+def build_image() -> None:
+    """Build the model API's container image with podman on a Debian base built from
+    Debian's packages; record its layers and sizes in data/benchmarks/container-image.json."""
+    from dsops.practices import containers
+
+    typer.echo(f"wrote {paths.project_relative(containers.run())}")
