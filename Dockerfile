@@ -26,14 +26,16 @@ ENV UV_COMPILE_BYTECODE=1 \
 
 WORKDIR /app
 # The dependencies first, from the lock alone: this layer is rebuilt only when
-# pyproject.toml or uv.lock change, not on every change to the code.
+# pyproject.toml or uv.lock change, not on every change to the code. Only what serving
+# needs: the project's own dependencies, without the groups (`pipeline`, `dev`) that
+# `uv sync` adds for the data pipeline, the site and the checks.
 COPY pyproject.toml uv.lock ./
-RUN /opt/uv/bin/uv sync --locked --no-dev --no-install-project --no-cache
+RUN /opt/uv/bin/uv sync --locked --no-default-groups --no-install-project --no-cache
 # Then the package itself, installed into the environment as a wheel (not editable), so
 # the final stage needs no source tree.
 COPY README.md ./
 COPY scripts ./scripts
-RUN /opt/uv/bin/uv sync --locked --no-dev --no-editable --no-cache
+RUN /opt/uv/bin/uv sync --locked --no-default-groups --no-editable --no-cache
 
 # ---- final stage: the base image, the environment, the code and the model ----
 FROM ${BASE_IMAGE}

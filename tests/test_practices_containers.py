@@ -4,20 +4,25 @@
 - podman's history reads as the Dockerfile's steps, oldest first;
 - hadolint passes the Dockerfile and names what is wrong with a bad one;
 - the Dockerfile keeps its promises (pinned base, locked install, non-root, health check);
+- what the image installs (the project's dependencies, no group) serves the model;
 - where podman is installed and `make image` has built the image, the image is what the
   record says (podman can build here but not run a container; running is GitHub's job).
 """
 
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
 
+import httpx2
 import pytest
 
-from dsops.practices import containers
+from dsops.penguins.serving import ServedModel
+from dsops.practices import containers, environments
 from dsops.shared import benchmarks, paths
+from dsops.shared.localserver import local_server
 
 DOCKERFILE = (paths.PROJ_ROOT / "Dockerfile").read_text(encoding="utf-8")
 
@@ -63,10 +68,53 @@ def test_history_reads_as_the_dockerfiles_steps_oldest_first():
 
 def test_the_dockerfile_keeps_its_promises():
     assert re.search(r"^ARG BASE_IMAGE=python:\d+\.\d+\.\d+-slim-\w+$", DOCKERFILE, re.M)
-    assert "uv sync --locked --no-dev" in DOCKERFILE
+    assert "uv sync --locked --no-default-groups" in DOCKERFILE  # serving only
     assert re.search(r"^USER \d+:\d+$", DOCKERFILE, re.M)  # numeric: not root, no lookup
     assert re.search(r"^HEALTHCHECK .*\n.*/health", DOCKERFILE, re.M)
     assert DOCKERFILE.count("\nFROM ") == 2  # build stage and final stage
+
+
+def test_the_image_installs_the_projects_dependencies_and_no_group():
+    everything = containers.locked_packages()
+    serving = containers.locked_packages("--no-default-groups")
+    assert {"fastapi", "uvicorn", "scikit-learn", "pins"} <= set(serving)
+    assert not {"duckdb", "matplotlib", "pytest", "dvc"} & set(serving)
+    assert set(serving) < set(everything)
+
+
+def test_what_the_image_installs_serves_the_model(tmp_path, monkeypatch):
+    """The image's environment, made here the way its Dockerfile makes it (the project
+    and its own dependencies, no group), answers /predict from the stored model."""
+    served = ServedModel.load()
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [
+            environments.find_uv(),
+            "sync",
+            "--locked",
+            "--no-default-groups",
+            "--no-editable",
+            "--quiet",
+        ],
+        cwd=paths.PROJ_ROOT,
+        env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)},
+        check=True,
+    )
+    python = venv / "bin" / "python"
+    for left_out in ("duckdb", "matplotlib", "pytest"):  # the pipeline's, the checks'
+        found = subprocess.run([python, "-c", f"import {left_out}"], capture_output=True)
+        assert found.returncode != 0, f"{left_out} is in the serving environment"
+    monkeypatch.setenv(paths.ROOT_ENV, str(paths.PROJ_ROOT))  # where models/ is, as in the image
+    command = [str(venv / "bin" / "dsops"), "serve", "--host", "127.0.0.1", "--port", "0"]
+    with local_server(command, timeout_s=60) as server:
+        answer = httpx2.post(
+            server.url + "/predict",
+            json={"birds": [{"species": "Gentoo", "sex": "male", "bill_length_mm": 50.0}]},
+            timeout=30,
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["version"] == served.version
+    assert 4_000 < answer.json()["predictions"][0]["body_mass_g"] < 7_000
 
 
 def test_the_build_context_is_only_what_the_dockerfile_copies():

@@ -21,8 +21,12 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib.metadata import distributions
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
+from dsops.practices import environments
 from dsops.shared import benchmarks, paths
 from dsops.shared.errors import DsopsError
 
@@ -209,6 +213,45 @@ def run(log: Path | None = None) -> Path:
         "(uncompressed bytes).",
         figures,
     )
+
+
+def locked_packages(*selection: str) -> list[str]:
+    """The packages `uv sync SELECTION` installs on this machine, from the lock alone
+    (`uv export`: no resolution, no download). No SELECTION: everything `uv sync`
+    installs for development; `--no-default-groups`: what the image installs."""
+    done = subprocess.run(
+        [
+            str(environments.find_uv()),
+            "export",
+            "--frozen",
+            "--no-emit-project",
+            "--no-hashes",
+            "--no-header",
+            "--no-annotate",
+            *selection,
+        ],
+        cwd=paths.PROJ_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise DsopsError(f"uv export {' '.join(selection)} failed: {done.stderr.strip()}")
+    # One `name==version ; marker` line per package version; the marker says for which
+    # Pythons and systems, so keep the lines that apply to this one.
+    requirements = [Requirement(line) for line in done.stdout.splitlines() if line.strip()]
+    return sorted(r.name for r in requirements if r.marker is None or r.marker.evaluate())
+
+
+def installed_bytes(names: list[str]) -> int:
+    """What these packages occupy in the running environment: the sizes each one's
+    RECORD lists for its installed files (bytecode compiled later is not counted)."""
+    wanted = {environments.normalise(name) for name in names}
+    total = 0
+    for dist in distributions():
+        if environments.normalise(dist.metadata["Name"]) in wanted:
+            total += sum(file.size or 0 for file in dist.files or [])
+    return total
 
 
 def hadolint(dockerfile: Path = DOCKERFILE) -> subprocess.CompletedProcess:
