@@ -122,17 +122,20 @@ SITE_DIR ?= site
 LIGHTHOUSE_JSON ?= .reports/lighthouse.json
 # apt-get only as root on a machine that has it (a fresh Debian); elsewhere, say how.
 AS_ROOT_WITH_APT = [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null
+# $(call apt_install,PACKAGES,MESSAGE): shell lines that install Debian's PACKAGES with
+# apt-get where that is allowed, or else print "error: MESSAGE" and fail.
+apt_install = if $(AS_ROOT_WITH_APT); then \
+	    echo "installing Debian's $(1)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1); \
+	  else \
+	    echo "error: $(2)" >&2; exit 1; \
+	  fi
 
 browser-tools: $(BROWSER_STAMP) chromium ## Install what the browser checks need: Lighthouse and axe-core (npm ci), Chromium if missing
 
 $(BROWSER_STAMP): $(BROWSER_TOOLS)/package.json $(BROWSER_TOOLS)/package-lock.json
 	@if ! command -v npm >/dev/null; then \
-	  if $(AS_ROOT_WITH_APT); then \
-	    echo "npm not found: installing Debian's nodejs and npm"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
-	  else \
-	    echo "error: npm is not installed: install Node.js 18.16 or newer with npm (Debian: sudo apt-get install nodejs npm) and run make browser-tools." >&2; exit 1; \
-	  fi; \
+	  $(call apt_install,nodejs npm,npm is not installed: install Node.js 18.16 or newer with npm (Debian: sudo apt-get install nodejs npm) and run make browser-tools.); \
 	fi
 	cd $(BROWSER_TOOLS) && npm ci --no-audit --no-fund
 	@touch $@
@@ -141,12 +144,7 @@ chromium: ## Make sure Chromium (or CHROME_PATH) is there; as root with apt-get,
 	@if [ -n "$${CHROME_PATH:-}" ]; then \
 	  [ -x "$$CHROME_PATH" ] || { echo "error: CHROME_PATH=$$CHROME_PATH is not an executable: point it at Chrome or Chromium, or unset it to use $(CHROMIUM)." >&2; exit 1; }; \
 	elif [ ! -x $(CHROMIUM) ]; then \
-	  if $(AS_ROOT_WITH_APT); then \
-	    echo "Chromium not found: installing Debian's chromium"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
-	  else \
-	    echo "error: Chromium is not installed at $(CHROMIUM): install it (Debian: sudo apt-get install chromium) or set CHROME_PATH to a Chrome or Chromium executable." >&2; exit 1; \
-	  fi; \
+	  $(call apt_install,chromium,Chromium is not installed at $(CHROMIUM): install it (Debian: sudo apt-get install chromium) or set CHROME_PATH to a Chrome or Chromium executable.); \
 	fi
 
 # PostgreSQL's server programs for the database tests, which start a throwaway server
@@ -154,12 +152,7 @@ chromium: ## Make sure Chromium (or CHROME_PATH) is there; as root with apt-get,
 # /usr/lib/postgresql/<version>/bin. Under CI=true those tests fail rather than skip.
 postgresql: ## Make sure PostgreSQL's server programs are there; as root with apt-get, install Debian's postgresql
 	@if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
-	  if $(AS_ROOT_WITH_APT); then \
-	    echo "PostgreSQL not found: installing Debian's postgresql"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
-	  else \
-	    echo "error: PostgreSQL is not installed: install its server (Debian: sudo apt-get install postgresql) to run the database tests." >&2; exit 1; \
-	  fi; \
+	  $(call apt_install,postgresql,PostgreSQL is not installed: install its server (Debian: sudo apt-get install postgresql) to run the database tests.); \
 	fi
 
 browser-check: setup browser-tools ## Open every page of SITE_DIR (default site/) in Chromium: light, dark, phone; console, requests, axe-core

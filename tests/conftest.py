@@ -312,3 +312,20 @@ def postgres_server():
         yield server.start()
     finally:
         server.stop()
+
+
+# --- the flights drop folder (recipe 2's organise step) ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def drop_template(tmp_path_factory) -> Path:
+    """The page's drop folder of monthly exports, made once; tests organise copies of it."""
+    from dsops.flights.samples import make_drop_folder
+
+    return make_drop_folder(tmp_path_factory.mktemp("template") / "drop")
+
+
+@pytest.fixture
+def drop(tmp_path: Path, drop_template: Path) -> Path:
+    """A fresh copy of the drop folder for one test."""
+    return Path(shutil.copytree(drop_template, tmp_path / "drop"))

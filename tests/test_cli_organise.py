@@ -6,28 +6,17 @@ import errno
 import json
 import os
 import pty
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from dsops.cli import app
-from dsops.flights.samples import export_month, make_drop_folder
+from dsops.flights.samples import export_month
 from dsops.shared.slow_copy import finished_at, start_copy_slowly
 from test_organise import APRIL_REASON, MAY_REASON, state
 
 TIMEOUT = "30"  # seconds, for every --watch: far beyond need, so only a hang reaches it
-
-
-@pytest.fixture(scope="module")
-def drop_template(tmp_path_factory) -> Path:
-    return make_drop_folder(tmp_path_factory.mktemp("template") / "drop")
-
-
-@pytest.fixture
-def drop(tmp_path: Path, drop_template: Path) -> Path:
-    return Path(shutil.copytree(drop_template, tmp_path / "drop"))
 
 
 def lines(drop: Path, dest: Path, verb: str) -> str:

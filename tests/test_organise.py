@@ -32,17 +32,6 @@ MAY_REASON = (
 
 
 @pytest.fixture(scope="session")
-def drop_template(tmp_path_factory) -> Path:
-    """The page's drop folder, made once; tests organise copies of it."""
-    return make_drop_folder(tmp_path_factory.mktemp("template") / "drop")
-
-
-@pytest.fixture
-def drop(tmp_path: Path, drop_template: Path) -> Path:
-    return Path(shutil.copytree(drop_template, tmp_path / "drop"))
-
-
-@pytest.fixture(scope="session")
 def months() -> dict[int, bytes]:
     """Each month's flights as an export holds them."""
     return month_lines(range(1, 13))

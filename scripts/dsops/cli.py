@@ -26,6 +26,16 @@ ProcessedPenguins = Annotated[
     ),
 ]
 
+# The option of every command that reads or writes the model store.
+ModelStoreFolder = Annotated[
+    Path,
+    typer.Option(
+        help="Model store folder (a pins board).",
+        file_okay=False,
+        show_default=paths.project_relative(paths.MODELS_DIR),
+    ),
+]
+
 
 @app.callback()
 def main(
@@ -154,14 +164,7 @@ def verify_raw(
 @app.command()
 def train(
     data: ProcessedPenguins = paths.PROCESSED_PARQUET,
-    store: Annotated[
-        Path,
-        typer.Option(
-            help="Model store folder (a pins board).",
-            file_okay=False,
-            show_default=paths.project_relative(paths.MODELS_DIR),
-        ),
-    ] = paths.MODELS_DIR,
+    store: ModelStoreFolder = paths.MODELS_DIR,
 ) -> None:
     """Train the penguin body-mass model and store a new version of it."""
     from dsops.penguins.train import train as run_train
@@ -285,9 +288,7 @@ def serve(
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
     ] = 8080,
-    store: Annotated[
-        Path, typer.Option(help="Model store folder (a pins board).", file_okay=False)
-    ] = paths.MODELS_DIR,
+    store: ModelStoreFolder = paths.MODELS_DIR,
 ) -> None:
     """Serve the newest penguin body-mass model over HTTP until Ctrl-C: POST /predict,
     GET /health, /model, /metrics and /docs; one JSON log line per request on stderr."""
@@ -355,14 +356,7 @@ def train_delays(
             show_default=paths.project_relative(paths.FLIGHTS_DUCKDB),
         ),
     ] = paths.FLIGHTS_DUCKDB,
-    store: Annotated[
-        Path,
-        typer.Option(
-            help="Model store folder (a pins board).",
-            file_okay=False,
-            show_default=paths.project_relative(paths.MODELS_DIR),
-        ),
-    ] = paths.MODELS_DIR,
+    store: ModelStoreFolder = paths.MODELS_DIR,
 ) -> None:
     """Model departure delays from the origin's weather; store the chosen model."""
     from dsops.flights.delay_model import train_delays as run_train_delays

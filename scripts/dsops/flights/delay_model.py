@@ -15,10 +15,8 @@ the pin `flight-delays`; the modelling page only reads them.
 """
 
 import json
-import platform
 import tempfile
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 import joblib
@@ -58,7 +56,7 @@ from dsops.flights.delays import (
 )
 from dsops.shared import paths
 from dsops.shared.errors import DsopsError
-from dsops.shared.provenance import git_commit
+from dsops.shared.provenance import software_facts
 from dsops.shared.store import ModelStore, ModelVersion
 
 LIBRARIES = ["dsops", "scikit-learn", "statsmodels", "pandas", "numpy", "joblib"]
@@ -192,9 +190,7 @@ def model_card(frame, train, test, chosen, choice, evaluation, database) -> dict
         "choice": choice.round(5).to_dict(orient="records"),
         "test": evaluation.round(5).to_dict(orient="records"),
         "random_seed": paths.SEED,
-        "libraries": {name: version(name) for name in LIBRARIES},
-        "python": platform.python_version(),
-        "git": git_commit(),
+        **software_facts(LIBRARIES),
         "intended_use": "Teaching example: how much the origin's weather says about delays.",
     }
 

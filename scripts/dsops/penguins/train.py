@@ -20,7 +20,6 @@ Pages read these files; they never fit what is published.
 """
 
 import json
-import platform
 import tempfile
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -38,7 +37,7 @@ from dsops.penguins.data import load_penguins
 from dsops.shared import paths
 from dsops.shared.errors import DsopsError
 from dsops.shared.files import sha256_file
-from dsops.shared.provenance import git_commit
+from dsops.shared.provenance import software_facts
 from dsops.shared.store import ModelStore, ModelVersion
 
 MODEL_NAME = "penguin-body-mass"
@@ -222,9 +221,7 @@ def model_card(
             ],
             "cv_fold_rmse": [round(v, 4) for v in evaluation.cv_fold_rmse],
         },
-        "libraries": {name: version(name) for name in LIBRARIES},
-        "python": platform.python_version(),
-        "git": git_commit(),
+        **software_facts(LIBRARIES),
         "intended_use": "Teaching example: estimating adult Pygoscelis penguin body mass.",
     }
 

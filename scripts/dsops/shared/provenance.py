@@ -1,7 +1,9 @@
 """Checksums of the immutable raw data: one `sha256sum`-compatible manifest per dataset
 folder (`data/raw/<dataset>/SHA256SUMS`), beside that folder's `PROVENANCE.md`."""
 
+import platform
 import subprocess
+from importlib.metadata import version
 from pathlib import Path
 
 from dsops.shared import paths
@@ -102,3 +104,13 @@ def git_commit(cwd: Path = paths.PROJ_ROOT) -> dict[str, object]:
         else None
     )
     return {"commit": commit or None, "modified": bool(status) if commit else None}
+
+
+def software_facts(libraries: list[str] | tuple[str, ...]) -> dict[str, object]:
+    """What a model was trained with: the versions of these libraries, Python's, and the
+    commit (the closing fields of every model card)."""
+    return {
+        "libraries": {name: version(name) for name in libraries},
+        "python": platform.python_version(),
+        "git": git_commit(),
+    }
