@@ -17,9 +17,11 @@ from dsops.flights.columns import (
     LOCAL_TIME_ZONE,
     ORIGINS,
     ROW_IDS,
+    SENSITIVE,
     UTC_HOUR_FORMAT,
 )
 from dsops.flights.parse import invalid_hhmm
+from dsops.shared import paths
 from dsops.shared.errors import DataValidationError
 from dsops.shared.validation import (
     number,
@@ -176,4 +178,15 @@ def read_tables(raw_dir: Path) -> dict[str, pd.DataFrame]:
     return {name: read_table(name, raw_dir) for name in FILES}
 
 
-__all__ = ["KEYS", "read_file", "read_table", "read_tables"]
+def raw_sensitive_values(raw_dir: Path = paths.RAW_FLIGHTS_DIR) -> dict[str, set[str]]:
+    """Each column tagged sensitive (columns.SENSITIVE) with every value it takes in the
+    raw tables that have it: what must never appear in the processed data or the site."""
+    values: dict[str, set[str]] = {column: set() for column in SENSITIVE}
+    for name, file in FILES.items():
+        for column in SENSITIVE.keys() & DTYPES[name].keys():
+            read = pd.read_csv(raw_dir / file, usecols=[column], dtype="string")
+            values[column] |= set(read[column].dropna())
+    return values
+
+
+__all__ = ["KEYS", "raw_sensitive_values", "read_file", "read_table", "read_tables"]
