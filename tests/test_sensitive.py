@@ -56,7 +56,7 @@ def test_the_etl_writes_pseudonyms_and_no_tail_number(one_month, tags):
 def test_a_table_leaking_a_tail_number_is_reported(tmp_path, tags):
     leaking = tmp_path / "leaky.parquet"
     pd.DataFrame(
-        {"tailnum": ["N14228"], "note": ["N24211 was late"], "aircraft": ["ab12cd34ef56ab78"]}
+        {"tailnum": ["N14228"], "note": ["N24211 was late"], "aircraft": [pseudonym("N14228", KEY)]}
     ).to_parquet(leaking)
     found = [str(leak) for leak in table_leaks(leaking, tags).leaks]
     assert found == [
