@@ -64,7 +64,7 @@ def test_a_table_leaking_a_tail_number_is_reported(tmp_path, tags):
         f"{leaking}, leaky.tailnum: 1 raw value of tailnum (N1…)",
         f"{leaking}, leaky.note: 1 raw value of tailnum (N2…)",
     ]
-    assert masked({"N14228", "N24211", "N619AA", "N804JB"}) == "N1…, N2…, N6…, and 1 more"
+    assert masked({"N14228", "N14229", "N24211", "N619AA", "N804JB"}) == "N1…, N2…, N6…, …"
 
 
 def test_a_copy_of_the_database_with_a_tail_number_put_back_is_caught(one_month, tmp_path, tags):

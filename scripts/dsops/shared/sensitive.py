@@ -33,7 +33,7 @@ class Leak:
     """One place where a tagged column or its values turned up."""
 
     where: str  # file, and table.column for a table
-    what: str  # "column tailnum", or "3 raw values of tailnum (N1…, N2…)"
+    what: str  # "column tailnum", or "3 raw values of tailnum (N1…, N2…)": never a value
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}"
@@ -56,10 +56,11 @@ class Scan:
 
 
 def masked(values: Iterable[str], shown: int = 3) -> str:
-    """A few values by their first two characters only."""
-    found = sorted(values)
-    more = f", and {len(found) - shown:,} more" if len(found) > shown else ""
-    return ", ".join(f"{value[:2]}…" for value in found[:shown]) + more
+    """What values start with (their first two characters, each prefix once), never the
+    values themselves."""
+    prefixes = sorted({value[:2] for value in values})
+    more = ", …" if len(prefixes) > shown else ""
+    return ", ".join(f"{prefix}…" for prefix in prefixes[:shown]) + more
 
 
 def words_found(text: str, values: set[str]) -> set[str]:
