@@ -186,7 +186,7 @@ security: setup ## bandit, detect-secrets and zizmor against their baselines (se
 
 security-data: train ## No sensitive column or value in the processed data, models or site; the audit log's chain holds
 	$(RUN) dsops check-sensitive
-	$(RUN) dsops audit verify
+	$(RUN) dsops verify-audit
 
 lint: setup ## The pre-commit hooks on every file: ruff, formatting, YAML, large files, uv.lock, import contracts
 	UV="$(UV)" $(RUN) pre-commit run --all-files --show-diff-on-failure

@@ -88,10 +88,10 @@ def test_a_pipeline_command_appends_its_entry_and_verify_reports(runner, tmp_pat
         "data/raw/penguins/penguins-raw.csv": audit.sha256_file(paths.RAW_PENGUINS)
     }
     assert len(entry["outputs"]) == 2 and "missing" not in entry["outputs"].values()
-    done = runner.invoke(app, ["audit", "verify"])
+    done = runner.invoke(app, ["verify-audit"])
     assert done.exit_code == 0 and "1 entries, the chain holds" in done.output
     log.write_text(log.read_text().replace('"etl"', '"ETL"', 1))
     log.write_text(log.read_text() + json.dumps({"previous": "0" * 64}) + "\n")
-    done = runner.invoke(app, ["audit", "verify"])
+    done = runner.invoke(app, ["verify-audit"])
     assert done.exit_code == 1
     assert "line 2: the chain is broken" in done.stderr

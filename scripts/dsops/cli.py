@@ -441,12 +441,8 @@ def check_sensitive(
         raise typer.Exit(code=1)
 
 
-audit_app = typer.Typer(help="The append-only audit log of pipeline runs (data/audit/runs.jsonl).")
-app.add_typer(audit_app, name="audit")
-
-
-@audit_app.command("verify")
-def audit_verify(
+@app.command("verify-audit")
+def verify_audit(
     log: Annotated[
         Path | None,
         typer.Option(
@@ -460,7 +456,8 @@ def audit_verify(
         typer.Option(help="A line hash recorded elsewhere earlier: fail if it is gone."),
     ] = None,
 ) -> None:
-    """Check the audit log's hash chain; exit 1 naming the first broken link."""
+    """Check the hash chain of the audit log of pipeline runs (data/audit/runs.jsonl); exit
+    1 naming the first broken link."""
     from dsops.shared.audit import verify
 
     checked = verify(log, anchor)

@@ -6,7 +6,7 @@ outcome and the duration.
 Append-only: the file is only ever opened in append mode. Tamper-evident: each line
 carries `previous`, the SHA-256 of the line before it (of 64 zeros for the first), so
 editing, inserting or deleting a line breaks the chain at the next line, and
-`uv run dsops audit verify` names where. What a chain cannot show by itself is lines cut
+`uv run dsops verify-audit` names where. What a chain cannot show by itself is lines cut
 from its end: the shortened log is still a valid chain. Anchoring the last line's hash
 somewhere the log's writer cannot rewrite (a CI job's log, a signed commit) covers that:
 `verify --anchor HASH` fails if that line is no longer in the log.
