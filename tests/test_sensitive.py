@@ -91,9 +91,10 @@ def test_a_page_or_a_model_file_with_a_tail_number_is_reported(tmp_path, tags):
 
 @pytest.mark.parametrize("folder", [paths.PROCESSED_DIR, paths.MODELS_DIR], ids=["data", "models"])
 def test_this_projects_processed_data_and_models_hold_no_tail_number(folder, tags):
-    # `make test` builds both first (it depends on `make train`)
+    if not folder.is_dir():  # `make test` builds both first (it depends on `make train`)
+        pytest.skip(f"{folder} is not built: `make train` builds it, then this test checks it")
     scan = folder_leaks(folder, tags)
-    assert scan.tables > 0, f"{folder} holds no table: run `make train` first"
+    assert scan.tables > 0, f"{folder} holds no table: run `make train` to rebuild it"
     assert scan.leaks == [], "\n".join(map(str, scan.leaks))
 
 
