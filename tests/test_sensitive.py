@@ -109,3 +109,15 @@ def test_check_sensitive_exits_1_naming_each_leak(runner, tmp_path):
     done = runner.invoke(app, ["check-sensitive", str(tmp_path), str(tmp_path / "site")])
     assert done.exit_code == 0, done.output
     assert "0 leaks" in done.output and "site: not built, not checked" in done.output
+
+
+def test_a_new_key_rewrites_every_pseudonym(one_month, tmp_path):
+    raw, out = one_month
+    database = tmp_path / paths.FLIGHTS_DUCKDB_NAME
+    database.write_bytes((out / paths.FLIGHTS_DUCKDB_NAME).read_bytes())
+    assert run_flights_etl(raw, database, key=KEY).recomputed == []  # same key: nothing to do
+    assert run_flights_etl(raw, database, key=b"n" * 32).recomputed == [1]
+    with duckdb.connect(str(database), read_only=True) as con:
+        first = con.execute("SELECT aircraft FROM flights WHERE flight_id = 1").fetchone()[0]
+    raw_first = pd.read_csv(raw / "flights.csv.zip", nrows=1, dtype="string")["tailnum"][0]
+    assert first == pseudonym(raw_first, b"n" * 32) != pseudonym(raw_first, KEY)
