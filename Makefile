@@ -45,7 +45,7 @@ endif
 DELAYS_SOURCES := $(wildcard scripts/dsops/flights/delays.py scripts/dsops/flights/delay_model.py scripts/dsops/flights/explore.py) $(SHARED_SOURCES)
 
 .PHONY: help setup data train quarto quarto-release site preview test test-render bench ci-summary lint \
-	format clean browser-tools chromium browser-check lighthouse postgresql security
+	format clean browser-tools chromium browser-check lighthouse postgresql security security-data
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -176,6 +176,10 @@ ci-summary: setup ## Markdown summary of a CI job (tests, pages built, preview l
 
 security: setup ## bandit, detect-secrets and zizmor against their baselines (security/, .github/zizmor.yml)
 	$(RUN) dsops security-check
+
+security-data: train ## No sensitive column or value in the processed data, models or site; the audit log's chain holds
+	$(RUN) dsops check-sensitive
+	$(RUN) dsops verify-audit
 
 lint: setup ## The pre-commit hooks on every file: ruff, formatting, YAML, large files, uv.lock, import contracts
 	UV="$(UV)" $(RUN) pre-commit run --all-files --show-diff-on-failure

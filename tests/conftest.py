@@ -30,6 +30,10 @@ from dsops.shared import paths
 # collects) outside the repository, so a test run leaves the work tree as it found it.
 HYPOTHESIS_HOME = Path(tempfile.gettempdir()) / "dsops-hypothesis"
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(HYPOTHESIS_HOME))
+# Pipeline steps run by tests append their audit entries here, not to data/audit/.
+os.environ.setdefault(
+    "DSOPS_AUDIT_LOG", str(Path(tempfile.gettempdir()) / "dsops-test-audit.jsonl")
+)
 
 settings.register_profile(
     "dsops",

@@ -13,7 +13,7 @@ from dsops.shared.pipeline import run_steps
 
 @pytest.fixture(scope="module")
 def tables() -> dict[str, pd.DataFrame]:
-    return read_tables(paths.RAW_FLIGHTS_DIR)
+    return clean.pseudonymise_identifiers(read_tables(paths.RAW_FLIGHTS_DIR), b"k" * 32)
 
 
 def test_clock_times_gain_minutes_after_midnight(few_flights):
@@ -79,7 +79,7 @@ def test_pandas_and_sql_agree_where_the_real_data_never_goes(tables):
     2400 scheduled time and a missing tail number: paths the real year does not take."""
     flights = tables["flights"].head(6).copy()
     flights.loc[1, "sched_dep_time"] = 2400
-    flights.loc[2, "tailnum"] = pd.NA
+    flights.loc[2, "aircraft"] = pd.NA
     weather = tables["weather"]
     hour = flights.loc[0, ["origin", "time_hour"]]
     first = weather[

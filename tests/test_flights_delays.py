@@ -38,7 +38,7 @@ def small_flights(path: Path, seed: int = 1, months=range(1, 13), per_month: int
             "hour": hour,
             "origin": rng.choice(["EWR", "JFK", "LGA"], n),
             "carrier": rng.choice(["UA", "B6"], n),
-            "tailnum": rng.choice([f"N{i}" for i in range(40)], n),
+            "aircraft": rng.choice([f"{i:016x}" for i in range(40)], n),
             "scheduled_departure": pd.to_datetime(
                 {"year": 2013, "month": month, "day": day, "hour": hour}
             ),

@@ -288,7 +288,7 @@ def test_the_join_misses_in_the_database_are_the_pandas_joins(built):
     from dsops.flights.tables import read_tables
     from dsops.shared.pipeline import run_steps
 
-    tables = read_tables(paths.RAW_FLIGHTS_DIR)
+    tables = clean.pseudonymise_identifiers(read_tables(paths.RAW_FLIGHTS_DIR), b"k" * 32)
     flights, _ = run_steps(tables["flights"], clean.FLIGHT_STEPS)
     weather, _ = run_steps(tables["weather"], clean.WEATHER_STEPS)
     enriched = clean.enrich(flights, weather, tables["planes"])

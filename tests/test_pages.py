@@ -10,6 +10,7 @@ import pytest
 
 from dsops.shared import paths
 from dsops.shared.errors import DsopsError
+from dsops.shared.sensitive import masked, words_found
 from sitebuild.pages import InlineExpression, execute_page, parse_qmd
 from sitebuild.project import QuartoProject, load_project
 
@@ -253,10 +254,39 @@ def test_inline_expression_type():
     assert InlineExpression("x", 3).label == "inline expression `x` (line 3)"
 
 
+def sensitive_shown(text: str, tags: dict[str, set[str]]) -> list[str]:
+    """Each column tagged sensitive whose raw values `text` shows, how many, masked."""
+    return [
+        f"{len(found)} raw value(s) of {column}, a column tagged sensitive ({masked(found)}): "
+        "show its pseudonym instead"
+        for column, values in tags.items()
+        if (found := words_found(text, values))
+    ]
+
+
+def test_a_page_that_shows_a_tail_number_fails(tmp_path, sensitive_values):
+    page = tmp_path / "leak.qmd"
+    page.write_text('```{python}\nprint("busiest aircraft: N725MQ")\n```\n\n`{python} "N14228"`\n')
+    report = execute_page(page, PROJECT)
+    assert sensitive_shown(report.text, sensitive_values) == [
+        "2 raw value(s) of tailnum, a column tagged sensitive (N1…, N7…): show its pseudonym "
+        "instead"
+    ]
+
+
+@pytest.fixture(scope="session")
+def sensitive_values() -> dict[str, set[str]]:
+    from dsops.flights.tables import raw_sensitive_values
+
+    return raw_sensitive_values()
+
+
 @pytest.mark.pages
 @pytest.mark.parametrize("page", PAGES, ids=[PROJECT.relative(p) for p in PAGES])
-def test_page_executes(page: Path):
+def test_page_executes(page: Path, sensitive_values):
     report = execute_page(page, PROJECT)
+    shown = sensitive_shown(report.text, sensitive_values)  # what the page shows names none
+    assert not shown, f"{PROJECT.relative(page)} shows {'; '.join(shown)}"
     assert report.seconds < PAGE_TIME_LIMIT, (
         f"{PROJECT.relative(page)} took {report.seconds:.1f} s to execute "
         f"(limit {PAGE_TIME_LIMIT} s, far beyond the 10 s a page should take): move heavy "

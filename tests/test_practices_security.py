@@ -13,6 +13,7 @@ import pytest
 from dsops.cli import app
 from dsops.practices import security
 from dsops.practices.gitdemo import git
+from dsops.shared import pseudonyms
 from dsops.shared.errors import DsopsError
 
 RISKY = (
@@ -108,21 +109,21 @@ def test_zizmor_reports_an_action_pinned_to_a_tag(tmp_path):
 
 def test_keyed_pseudonyms_are_stable_keyed_and_keep_missing_values():
     key, other = b"k" * 32, b"o" * 32
-    assert security.pseudonym("N14228", key) == security.pseudonym("N14228", key)
-    assert security.pseudonym("N14228", key) != security.pseudonym("N14228", other)
-    assert security.pseudonym("N14228", key) != security.plain_hash("N14228")
+    assert pseudonyms.pseudonym("N14228", key) == pseudonyms.pseudonym("N14228", key)
+    assert pseudonyms.pseudonym("N14228", key) != pseudonyms.pseudonym("N14228", other)
+    assert pseudonyms.pseudonym("N14228", key) != security.plain_hash("N14228")
     values = pd.Series(["N14228", None, "N14228", "N24211"], dtype="object")
-    named = security.pseudonymise(values, key)
+    named = pseudonyms.pseudonymise(values, key)
     assert named[0] == named[2] != named[3] and (named[1] is None or math.isnan(named[1]))
     with pytest.raises(DsopsError, match="shorter than 16 bytes"):
-        security.pseudonym("N14228", b"short")
+        pseudonyms.pseudonym("N14228", b"short")
 
 
 def test_a_dictionary_attack_reverses_plain_hashes_and_not_keyed_ones():
     tails = pd.Series(["N14228", "N24211", "N619AA", "N804JB"])
     registry = pd.Series(["N14228", "N24211", "N619AA"])  # one aircraft not listed
     plain = tails.map(security.plain_hash)
-    keyed = security.pseudonymise(tails, b"k" * 32)
+    keyed = pseudonyms.pseudonymise(tails, b"k" * 32)
     assert security.recovered(plain, registry, security.plain_hash) == 0.75
     assert security.recovered(keyed, registry, security.plain_hash) == 0.0
 
@@ -139,3 +140,24 @@ def test_security_check_exits_1_and_names_each_new_finding(runner, monkeypatch):
     assert "new: scripts/x.py:5 B602 shell" in result.output
     checks.pop(0)
     assert runner.invoke(app, ["security-check"]).exit_code == 0
+
+
+def test_the_key_comes_from_the_environment_then_env_file_then_a_generated_file(tmp_path):
+    env_file = tmp_path / ".env"
+    given = {pseudonyms.KEY_ENV: "e" * 32, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    assert pseudonyms.pseudonym_key(given, env_file) == b"e" * 32
+    env_file.write_text(f"{pseudonyms.KEY_ENV}={'f' * 32}\n")
+    assert pseudonyms.pseudonym_key({"XDG_CONFIG_HOME": given["XDG_CONFIG_HOME"]}, env_file) == (
+        b"f" * 32
+    )
+    env_file.unlink()
+    first = pseudonyms.pseudonym_key({"XDG_CONFIG_HOME": given["XDG_CONFIG_HOME"]}, env_file)
+    stored = tmp_path / "config" / "dsops" / "pseudonym-key"
+    assert stored.read_text().strip().encode() == first and len(first) == 64
+    assert stored.stat().st_mode & 0o077 == 0  # the owner's only
+    again = pseudonyms.pseudonym_key({"XDG_CONFIG_HOME": given["XDG_CONFIG_HOME"]}, env_file)
+    assert again == first  # generated once, then reused
+    assert [p.name for p in stored.parent.iterdir()] == ["pseudonym-key"]
+    with pytest.raises(DsopsError, match="DSOPS_PSEUDONYM_KEY is shorter than 16 bytes"):
+        pseudonyms.pseudonym_key({pseudonyms.KEY_ENV: "short"}, env_file)
+    assert pseudonyms.key_fingerprint(first) != pseudonyms.key_fingerprint(b"e" * 32)

@@ -94,6 +94,15 @@ def test_rendered_site_has_every_page_and_no_problems(site):
 
 
 @pytest.mark.render
+def test_the_rendered_site_shows_no_value_of_a_sensitive_column(site):
+    from dsops.flights.tables import raw_sensitive_values
+    from dsops.shared.sensitive import folder_leaks
+
+    scan = folder_leaks(site, raw_sensitive_values())
+    assert scan.files > 0 and not scan.leaks, "\n".join(map(str, scan.leaks))
+
+
+@pytest.mark.render
 def test_the_model_store_is_published_with_the_site(site):
     from dsops.penguins.train import SERVING_FILE, latest
 

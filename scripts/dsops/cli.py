@@ -82,8 +82,11 @@ def etl(
 ) -> None:
     """Validate and clean the raw penguins export into Parquet and DuckDB."""
     from dsops.penguins.etl import run_etl
+    from dsops.shared.audit import audited
 
-    result = run_etl(raw, out)
+    written = [out / paths.PENGUINS_PARQUET_NAME, out / paths.PENGUINS_DUCKDB_NAME]
+    with audited("etl", inputs=[raw], outputs=written):
+        result = run_etl(raw, out)
     rows = f"{result.rows} row{'s' if result.rows != 1 else ''}"
     typer.echo(f"wrote {rows} to {result.parquet} and {result.duckdb}")
 
@@ -112,8 +115,11 @@ def flights_etl(
 
     from dsops.flights.etl import run_flights_etl
     from dsops.flights.explore import join_coverage
+    from dsops.shared.audit import audited
 
-    result = run_flights_etl(raw, out / paths.FLIGHTS_DUCKDB_NAME)
+    database = out / paths.FLIGHTS_DUCKDB_NAME
+    with audited("flights-etl", inputs=[raw], outputs=[database]):
+        result = run_flights_etl(raw, database)
     months = result.recomputed
     if not (months or result.removed or result.reloaded):
         months = len(result.months)
@@ -168,9 +174,11 @@ def train(
 ) -> None:
     """Train the penguin body-mass model and store a new version of it."""
     from dsops.penguins.train import train as run_train
+    from dsops.shared.audit import audited
     from dsops.shared.store import ModelStore
 
-    result = run_train(data, ModelStore(store))
+    with audited("train", inputs=[data], outputs=[store]):
+        result = run_train(data, ModelStore(store))
     stored = result.stored
     typer.echo(
         f"stored {stored.name} version {stored.version} in {paths.project_relative(store)} "
@@ -360,9 +368,11 @@ def train_delays(
 ) -> None:
     """Model departure delays from the origin's weather; store the chosen model."""
     from dsops.flights.delay_model import train_delays as run_train_delays
+    from dsops.shared.audit import audited
     from dsops.shared.store import ModelStore
 
-    result = run_train_delays(database, ModelStore(store))
+    with audited("train-delays", inputs=[database], outputs=[store]):
+        result = run_train_delays(database, ModelStore(store))
     test = result.test_scores.set_index("model").loc[result.chosen]
     typer.echo(
         f"stored {result.stored.name} version {result.stored.version} in "
@@ -378,3 +388,74 @@ def build_image() -> None:
     from dsops.practices import containers
 
     typer.echo(f"wrote {paths.project_relative(containers.run())}")
+
+
+@app.command("check-sensitive")
+def check_sensitive(
+    folder: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Folders to check (default: data/processed, models and, once built, site).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Fail if a column tagged sensitive (columns.SENSITIVE), or any of its raw values,
+    is in the processed data, the model store or the rendered site."""
+    from dsops.flights.columns import SENSITIVE as FLIGHTS_SENSITIVE
+    from dsops.flights.tables import raw_sensitive_values
+    from dsops.penguins.columns import SENSITIVE as PENGUINS_SENSITIVE
+    from dsops.shared.sensitive import Scan, folder_leaks
+
+    tags = raw_sensitive_values()
+    for column in PENGUINS_SENSITIVE:  # none today; a tag there is checked by name
+        tags.setdefault(column, set())
+    shown = ", ".join(f"{column} ({len(values):,} raw values)" for column, values in tags.items())
+    typer.echo(f"tagged sensitive: {shown}; replaced by {', '.join(FLIGHTS_SENSITIVE.values())}")
+    folders = folder or [paths.PROCESSED_DIR, paths.MODELS_DIR, paths.SITE_DIR]
+    scan = Scan()
+    for each in folders:
+        if not each.is_dir():
+            typer.echo(f"{paths.project_relative(each)}: not built, not checked")
+            continue
+        found = folder_leaks(each, tags)
+        typer.echo(
+            f"{paths.project_relative(each)}: {found.tables} tables ({found.columns} columns) "
+            f"and {found.files} other files read, {len(found.leaks)} leaks"
+        )
+        scan.add(found)
+    for leak in scan.leaks:
+        typer.echo(f"  leak: {leak}")
+    if scan.leaks:
+        typer.echo(
+            "error: sensitive data reached an output: replace the column by its pseudonym "
+            "in the step that writes it (see dsops.shared.pseudonyms), then rebuild.",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+
+
+@app.command("verify-audit")
+def verify_audit(
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            help="The audit log (default: $DSOPS_AUDIT_LOG, or data/audit/runs.jsonl).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    anchor: Annotated[
+        str | None,
+        typer.Option(help="A line hash recorded elsewhere earlier: fail if it is gone."),
+    ] = None,
+) -> None:
+    """Check the hash chain of the audit log of pipeline runs (data/audit/runs.jsonl); exit
+    1 naming the first broken link."""
+    from dsops.shared.audit import verify
+
+    checked = verify(log, anchor)
+    typer.echo(
+        f"{checked.entries} entries, the chain holds; last line's hash (anchor it elsewhere): "
+        f"{checked.last_hash}"
+    )

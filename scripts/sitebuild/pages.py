@@ -168,6 +168,7 @@ class PageReport:
     figures: dict[str, bytes] = field(default_factory=dict)  # figure name -> PNG bytes
     inline_values: dict[str, str] = field(default_factory=dict)  # expression -> text
     skipped: list[tuple[str, int]] = field(default_factory=list)  # cells Jupyter does not run
+    text: str = ""  # every text the cells printed or displayed, and the inline values
 
     def save_figures(self, folder: Path) -> list[Path]:
         """Write each figure as <page>--<label>[-<rendering>].png, to look at."""
@@ -398,8 +399,10 @@ def _run(page: Page, chunks: list[Chunk], notebook, sockets: Path, workdir: Path
     seconds = time.perf_counter() - started
     figures: dict[str, bytes] = {}
     inline_values: dict[str, str] = {}
+    texts: list[str] = []
     for chunk, nb_cell in zip(chunks, notebook.cells, strict=True):
         outputs = nb_cell.get("outputs", [])
+        texts += [_output_text(output) for output in outputs]
         where = f"{paths.project_relative(page.path)}, {chunk.label}"
         if isinstance(chunk, Cell):
             where += f" (line {chunk.line})"
@@ -420,7 +423,16 @@ def _run(page: Page, chunks: list[Chunk], notebook, sockets: Path, workdir: Path
         figures=figures,
         inline_values=inline_values,
         skipped=page.skipped,
+        text="\n".join(texts),
     )
+
+
+def _output_text(output: dict) -> str:
+    """What a reader can read of one output: a stream's text, or a display's text forms."""
+    if output.get("output_type") == "stream":
+        return _text(output.get("text", ""))
+    data = output.get("data", {})
+    return "\n".join(_text(v) for k, v in data.items() if k.startswith("text/"))
 
 
 def _check_streams(where: str, outputs: list, options: dict) -> None:

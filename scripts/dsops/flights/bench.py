@@ -6,7 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dsops.flights.clean import FLIGHT_STEPS, WEATHER_STEPS, enrich
+from dsops.flights.clean import FLIGHT_STEPS, WEATHER_STEPS, enrich, pseudonymise_identifiers
 from dsops.flights.columns import FILES
 from dsops.flights.etl import run_flights_etl
 from dsops.flights.samples import change_flight, copy_raw, read_flight_lines, write_flight_lines
@@ -14,6 +14,7 @@ from dsops.flights.tables import read_tables
 from dsops.shared import benchmarks, paths
 from dsops.shared.errors import DsopsError
 from dsops.shared.pipeline import run_steps
+from dsops.shared.pseudonyms import pseudonym_key
 
 NAME = "flights-etl"
 
@@ -49,6 +50,7 @@ def _after_rewrite(raw: Path, database: Path, repeat: int) -> dict[str, float | 
 def run(repeat: int = 3, folder: Path = paths.BENCHMARKS_DIR) -> Path:
     """Time the ETL's runs and parts on the real tables; record the figures."""
     tables = read_tables(paths.RAW_FLIGHTS_DIR)  # also imports everything the steps use
+    tables = pseudonymise_identifiers(tables, pseudonym_key())  # as the ETL's first step
     flights, _ = run_steps(tables["flights"], FLIGHT_STEPS)
     weather, _ = run_steps(tables["weather"], WEATHER_STEPS)
     with tempfile.TemporaryDirectory(prefix="dsops-flights-bench-") as scratch:

@@ -1,4 +1,5 @@
-"""Clean: small, pure, named steps composed with `DataFrame.pipe` (run through the
+"""Pseudonymise, then clean: every sensitive identifier replaced by its keyed pseudonym
+first, then small, pure, named steps composed with `DataFrame.pipe` (run through the
 shared pipeline runner, which logs each one), and the join that enriches each flight
 with the weather at its origin and hour and with its aircraft."""
 
@@ -9,12 +10,31 @@ from dsops.flights.columns import (
     CLOCK_COLUMNS,
     DTYPES,
     PLANE_COLUMNS,
+    SENSITIVE,
     UTC_HOUR_FORMAT,
     WEATHER_COLUMNS,
 )
 from dsops.flights.parse import MINUTES_PER_DAY, hhmm_to_minutes, local_timestamps
+from dsops.shared.pseudonyms import pseudonymise
 
 MINUTE_COLUMNS = {column: column.replace("_time", "_minutes") for column in CLOCK_COLUMNS}
+AIRCRAFT = SENSITIVE["tailnum"]  # the tail number's pseudonym: how flights meet planes
+
+
+def pseudonymise_identifiers(
+    tables: dict[str, pd.DataFrame], key: bytes
+) -> dict[str, pd.DataFrame]:
+    """Every table with each column tagged sensitive (columns.SENSITIVE) replaced, in its
+    place, by the keyed pseudonyms of its values under its new name. The same key gives
+    the same pseudonym in every table, so flights still join planes."""
+    result = {}
+    for name, frame in tables.items():
+        for column, replacement in SENSITIVE.items():
+            if column in frame.columns:
+                frame = frame.assign(**{column: pseudonymise(frame[column], key)})
+                frame = frame.rename(columns={column: replacement})
+        result[name] = frame
+    return result
 
 
 def add_minutes_after_midnight(flights: pd.DataFrame) -> pd.DataFrame:
@@ -115,21 +135,22 @@ def failed_checks(failure_cases: pd.DataFrame, examples: int = 3) -> pd.DataFram
 
 
 def enrich(flights: pd.DataFrame, weather: pd.DataFrame, planes: pd.DataFrame) -> pd.DataFrame:
-    """Each cleaned flight with the weather at its origin in its scheduled hour and with
-    its aircraft's year, maker and seats; missing where there is no such row. One row
-    per flight, in the file's order."""
+    """Each cleaned flight (pseudonymised) with the weather at its origin in its
+    scheduled hour and with its aircraft's year, maker and seats; missing where there is
+    no such row. One row per flight, in the file's order."""
     at_hour = weather[["origin", "time_hour", *WEATHER_COLUMNS]]
-    aircraft = planes[["tailnum", *PLANE_COLUMNS]].rename(columns=PLANE_COLUMNS)
+    aircraft = planes[[AIRCRAFT, *PLANE_COLUMNS]].rename(columns=PLANE_COLUMNS)
     joined = flights.merge(at_hour, on=["origin", "time_hour"], how="left", validate="m:1")
-    joined = joined.merge(aircraft, on="tailnum", how="left", validate="m:1")
+    joined = joined.merge(aircraft, on=AIRCRAFT, how="left", validate="m:1")
     return joined.sort_values("flight_id").reset_index(drop=True).astype(ENRICHED_DTYPES)
 
 
 # The enriched table's columns and their declared types (pandas and SQL agree on these):
-# the flights as read, time_hour parsed, then what the steps and the joins add.
+# the flights as read (sensitive columns renamed), time_hour parsed, then what the steps
+# and the joins add.
 ENRICHED_DTYPES = {
     "flight_id": "int64",
-    **DTYPES["flights"],
+    **{SENSITIVE.get(column, column): dtype for column, dtype in DTYPES["flights"].items()},
     "time_hour": "datetime64[us, UTC]",
     **dict.fromkeys(MINUTE_COLUMNS.values(), "Int64"),
     "cancelled": "bool",

@@ -18,6 +18,14 @@ KEYS = {
     "airlines": ["carrier"],
 }
 
+# Columns tagged sensitive, each with the name of the column that replaces it. A tail
+# number leads, through the public aircraft registry, to an aircraft's owner, often a
+# person: the ETL replaces it by its keyed-hash pseudonym (dsops.shared.pseudonyms) in
+# every table before anything is written, and `uv run dsops check-sensitive` fails if a
+# tagged column's name or any of its raw values reaches the processed data, the models
+# or the site.
+SENSITIVE = {"tailnum": "aircraft"}
+
 # Tables whose rows get their number in the file as a column: a key where there is no
 # natural one, and the file's order wherever "the first" row is meant.
 ROW_IDS = {"flights": "flight_id", "weather": "weather_id"}

@@ -89,10 +89,10 @@ def propagation(database: Path = paths.FLIGHTS_DUCKDB) -> pd.DataFrame:
         f"""WITH ordered AS (
               SELECT (dep_delay > {DELAY_MINUTES}) AS delayed,
                      lag(dep_delay > {DELAY_MINUTES}) OVER (
-                         PARTITION BY tailnum, month, day ORDER BY scheduled_departure
+                         PARTITION BY aircraft, month, day ORDER BY scheduled_departure
                      ) AS previous_delayed
               FROM flights
-              WHERE tailnum IS NOT NULL AND dep_delay IS NOT NULL
+              WHERE aircraft IS NOT NULL AND dep_delay IS NOT NULL
             )
             SELECT previous_delayed, count(*) AS flights, avg(delayed::INTEGER) AS share
             FROM ordered WHERE previous_delayed IS NOT NULL

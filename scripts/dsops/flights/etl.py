@@ -1,11 +1,13 @@
-"""The flights ETL: extract the five raw tables, clean them, enrich each flight with its
-weather and aircraft, and load everything into one embedded DuckDB database.
+"""The flights ETL: extract the five raw tables, replace each sensitive identifier (the
+tail number) by its keyed pseudonym, clean them, enrich each flight with its weather
+and aircraft, and load everything into one embedded DuckDB database.
 
 Idempotent and incremental by month: the database keeps, for each month, a hash of the
 month's parsed input (its flights, its weather, and the planes table). A rerun
 recomputes only the months whose hash changed, and writes nothing when none did; when
 not one raw file and not the code changed (their SHA-256 are kept too), it does not
-even read the tables. Every write happens on a copy of the database that replaces it
+even read the tables (the key's fingerprint counts as a file: a new key rewrites every
+month). Every write happens on a copy of the database that replaces it
 only once complete, and one run at a time writes it.
 """
 
@@ -27,6 +29,7 @@ from dsops.flights.clean import (
     WEATHER_STEPS,
     enrich,
     failed_checks,
+    pseudonymise_identifiers,
 )
 from dsops.flights.columns import FILES
 from dsops.flights.tables import read_tables
@@ -35,6 +38,7 @@ from dsops.shared.database import quiet, reported_write_errors
 from dsops.shared.errors import DsopsError
 from dsops.shared.files import atomic_path, one_writer, sha256_file
 from dsops.shared.pipeline import StepRecord, run_steps
+from dsops.shared.pseudonyms import key_fingerprint, pseudonym_key
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ MONTHS_TABLE = "etl_months"  # month, rows, input_hash: what each month was comp
 TABLES_TABLE = "etl_tables"  # name, input_hash: what each small table was loaded from
 FILES_TABLE = "etl_files"  # name, sha256: each raw file and the code, as the last write read them
 CODE = "(code)"  # the FILES_TABLE row of the code (code_hash)
+KEY = "(pseudonym key)"  # the FILES_TABLE row of the key: its fingerprint, never the key
 DIMENSIONS = ["weather", "planes", "airports", "airlines"]  # loaded whole on every write
 
 
@@ -223,12 +228,16 @@ def checked_output(flights: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_flights_etl(
-    raw_dir: Path = paths.RAW_FLIGHTS_DIR, database: Path = paths.FLIGHTS_DUCKDB
+    raw_dir: Path = paths.RAW_FLIGHTS_DIR,
+    database: Path = paths.FLIGHTS_DUCKDB,
+    key: bytes | None = None,
 ) -> FlightsEtlResult:
-    """Extract, clean, enrich and load, recomputing only the months whose input changed.
+    """Extract, pseudonymise, clean, enrich and load, recomputing only the months whose
+    input changed. `key` is the pseudonymisation key (default: pseudonyms.pseudonym_key).
     One run at a time works on the database: a second waits for the first, then compares
     its input with what the first stored, so no month's update is lost."""
-    files = file_hashes(raw_dir)
+    key = key or pseudonym_key()
+    files = {**file_hashes(raw_dir), KEY: key_fingerprint(key)}
     with reported_write_errors(database.name, database.parent), one_writer([database]):
         before = stored_hashes(database)
         if before.files == files:
@@ -237,7 +246,7 @@ def run_flights_etl(
                 database=database,
                 months=[MonthRun(m, n, h, False) for m, (n, h) in before.months.items()],
             )
-        tables = read_tables(raw_dir)
+        tables = pseudonymise_identifiers(read_tables(raw_dir), key)  # before anything else
         log.info("read %s", ", ".join(f"{name} ({len(t):,} rows)" for name, t in tables.items()))
         flights, flight_log = run_steps(tables["flights"], FLIGHT_STEPS)
         weather, weather_log = run_steps(tables["weather"], WEATHER_STEPS)

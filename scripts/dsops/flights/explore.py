@@ -27,11 +27,12 @@ YEAR = 2013
 # Local wall-clock hour minus UTC hour, in hours: -5 in winter, -4 in summer.
 UTC_OFFSET = "(epoch(make_timestamp(year, month, day, hour, 0, 0)) - epoch({hour})) / 3600"
 
-# What one row of each table is, and its key (columns.KEYS has the same keys).
+# What one row of each table is, and its key (columns.KEYS: the same, in the raw tables,
+# where planes' key is the tail number that `aircraft` replaces).
 GRAIN = {
     "flights": ("a flight that was scheduled to leave EWR, JFK or LGA in 2013", "flight_id"),
     "weather": ("an hourly observation at one of the three origin airports", "origin, time_hour"),
-    "planes": ("an aircraft, by its tail number", "tailnum"),
+    "planes": ("an aircraft, by its tail number's pseudonym", "aircraft"),
     "airports": ("an airport, by its FAA code", "faa"),
     "airlines": ("a carrier, by its two-letter code", "carrier"),
 }
@@ -40,7 +41,7 @@ WEATHER_KEY = f"origin, {UTC_HOUR_SQL}"
 # How flights join the other tables: the flights' columns, the other table's columns.
 JOINS = [
     ("weather", "origin + time_hour (UTC)", ["origin", "time_hour"], ["origin", UTC_HOUR_SQL]),
-    ("planes", "tailnum", ["tailnum"], ["tailnum"]),
+    ("planes", "aircraft", ["aircraft"], ["aircraft"]),
     ("airports (origin)", "origin = faa", ["origin"], ["faa"]),
     ("airports (dest)", "dest = faa", ["dest"], ["faa"]),
     ("airlines", "carrier", ["carrier"], ["carrier"]),
@@ -210,12 +211,12 @@ def repeated_local_hours(database: Path = paths.FLIGHTS_DUCKDB) -> pd.DataFrame:
 
 def unknown_aircraft(database: Path = paths.FLIGHTS_DUCKDB) -> dict[str, int]:
     """Flights with no tail number, flights whose tail number is not in planes, and
-    how many distinct tail numbers those are."""
+    how many distinct tail numbers those are (counted on their pseudonyms, `aircraft`)."""
     names = ["no_tailnum", "not_in_planes", "distinct_not_in_planes"]
-    sql = """SELECT count(*) FILTER (WHERE tailnum IS NULL),
-                    count(*) FILTER (WHERE unknown), count(DISTINCT tailnum) FILTER (WHERE unknown)
-             FROM (SELECT tailnum, tailnum IS NOT NULL
-                          AND tailnum NOT IN (SELECT tailnum FROM planes) AS unknown
+    sql = """SELECT count(*) FILTER (WHERE aircraft IS NULL),
+                    count(*) FILTER (WHERE unknown), count(DISTINCT aircraft) FILTER (WHERE unknown)
+             FROM (SELECT aircraft, aircraft IS NOT NULL
+                          AND aircraft NOT IN (SELECT aircraft FROM planes) AS unknown
                    FROM flights)"""
     values = query(sql, database).iloc[0]
     return dict(zip(names, (int(v) for v in values), strict=True))

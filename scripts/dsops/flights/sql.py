@@ -1,4 +1,4 @@
-"""The enrichment of clean.py written in DuckDB SQL, over the same typed raw tables:
+"""The enrichment of clean.py written in DuckDB SQL, over the same typed, pseudonymised tables:
 the same columns, types and rows (tests/test_flights_clean.py holds them equal)."""
 
 import duckdb
@@ -35,13 +35,14 @@ SELECT f.*, w.temp, w.wind_speed, w.precip, w.visib,
        p.year AS plane_year, p.manufacturer, p.seats
 FROM flights_clean AS f
 LEFT JOIN weather_clean AS w USING (origin, time_hour)
-LEFT JOIN planes AS p USING (tailnum)
+LEFT JOIN planes AS p USING (aircraft)
 ORDER BY f.flight_id
 """
 
 
 def enrich_sql(flights: pd.DataFrame, weather: pd.DataFrame, planes: pd.DataFrame) -> pd.DataFrame:
-    """ENRICH_SQL run by an in-memory DuckDB on the typed raw tables (read_table's)."""
+    """ENRICH_SQL run by an in-memory DuckDB on the typed raw tables (read_table's),
+    pseudonymised (clean.pseudonymise_identifiers)."""
     with duckdb.connect(":memory:") as con:
         con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ comes back in UTC, as pandas has it
         con.register("flights", flights)

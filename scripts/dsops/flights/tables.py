@@ -17,9 +17,11 @@ from dsops.flights.columns import (
     LOCAL_TIME_ZONE,
     ORIGINS,
     ROW_IDS,
+    SENSITIVE,
     UTC_HOUR_FORMAT,
 )
 from dsops.flights.parse import invalid_hhmm
+from dsops.shared import paths
 from dsops.shared.errors import DataValidationError
 from dsops.shared.validation import (
     number,
@@ -176,4 +178,20 @@ def read_tables(raw_dir: Path) -> dict[str, pd.DataFrame]:
     return {name: read_table(name, raw_dir) for name in FILES}
 
 
-__all__ = ["KEYS", "read_file", "read_table", "read_tables"]
+def raw_column(name: str, column: str, raw_dir: Path = paths.RAW_FLIGHTS_DIR) -> pd.Series:
+    """One column of a raw table, as text, read as it is (not checked): a cheap look at
+    the input, such as the raw values a sensitive column takes."""
+    return pd.read_csv(raw_dir / FILES[name], usecols=[column], dtype="string")[column]
+
+
+def raw_sensitive_values(raw_dir: Path = paths.RAW_FLIGHTS_DIR) -> dict[str, set[str]]:
+    """Each column tagged sensitive (columns.SENSITIVE) with every value it takes in the
+    raw tables that have it: what must never appear in the processed data or the site."""
+    values: dict[str, set[str]] = {column: set() for column in SENSITIVE}
+    for name in FILES:
+        for column in SENSITIVE.keys() & DTYPES[name].keys():
+            values[column] |= set(raw_column(name, column, raw_dir).dropna())
+    return values
+
+
+__all__ = ["KEYS", "raw_column", "raw_sensitive_values", "read_file", "read_table", "read_tables"]

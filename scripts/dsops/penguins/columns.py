@@ -51,3 +51,7 @@ MEASUREMENT_LABELS = {
 }
 MEASUREMENTS = list(MEASUREMENT_LABELS)
 KEY = ["species", "sample_number"]
+
+# Columns tagged sensitive (see dsops.flights.columns.SENSITIVE): none. The export's ids
+# (Individual ID, Sample Number) name birds and samples, not people.
+SENSITIVE: dict[str, str] = {}

@@ -1,5 +1,6 @@
 """Security checks of this repository's code, secrets and workflows, each against a
-baseline of accepted findings, and keyed-hash pseudonymisation of an identifier.
+baseline of accepted findings, and the dictionary attack that keyed-hash pseudonyms
+(dsops.shared.pseudonyms) resist.
 
 - bandit reads the Python code of `scripts/` for risky calls (a shell, SQL built from
   strings, XML parsers). Its baseline, `security/bandit-baseline.json`, is a bandit JSON
@@ -20,7 +21,6 @@ person read and wrote a reason for, and a new one fails the check until someone 
 """
 
 import hashlib
-import hmac
 import json
 import subprocess
 import sys
@@ -252,25 +252,9 @@ def bench() -> Path:
 # --- pseudonymisation ---------------------------------------------------------------------
 
 
-def pseudonym(value: str, key: bytes, length: int = 16) -> str:
-    """A keyed hash (HMAC-SHA256) of `value`: the same value and key always give the same
-    pseudonym, so joins and counts still work, and without the key nobody can compute
-    the pseudonym of a value to look it up."""
-    if len(key) < 16:
-        raise DsopsError("the pseudonymisation key is shorter than 16 bytes: use 32 random bytes.")
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
-
-
 def plain_hash(value: str, length: int = 16) -> str:
     """An unkeyed SHA-256 of `value`: anyone can compute it for a guessed value."""
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:length]
-
-
-def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
-    """Each value's keyed-hash pseudonym (computed once per distinct value); missing
-    values stay missing."""
-    pseudonyms = {value: pseudonym(value, key) for value in values.dropna().unique()}
-    return values.map(pseudonyms)
 
 
 def recovered(hashed: pd.Series, candidates: pd.Series, hasher) -> float:
