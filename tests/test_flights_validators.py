@@ -110,10 +110,35 @@ def test_messages_are_trimmed_to_one_line_without_tracebacks():
 
 def test_the_report_reads_the_record_and_picks_the_cheapest():
     figures = json.loads((paths.BENCHMARKS_DIR / "validators.json").read_text())["figures"]
+    assert list(report.approaches(figures)) == list(compare.APPROACHES)
+    assert report.bad_inputs(figures) == [
+        "missing column",
+        "wrong type",
+        "null key",
+        "out of range",
+        "unknown code",
+    ]
     assert report.caught_by_all(figures)
     decided = report.decisions(figures).set_index("deciding figure")["choose"]
     costs = report.costs(figures)
     assert decided["packages added over pandas"] == costs["packages added over pandas"].idxmin()
     assert decided["packages added over pandas"] == "by hand"
-    assert list(report.message_table(figures)["bad input"]) == figures["bad_inputs"]
+    messages = report.message_table(figures)
+    assert list(messages["bad input"].unique()) == report.bad_inputs(figures)
+    assert set(messages["approach"]) == set(compare.APPROACHES)
     assert len(report.cost_table(figures)) == 3
+    assert [t["requirement"] for t in report.tried(figures)] == compare.TRIED
+
+
+def test_the_report_reads_lists_kept_as_text():
+    approach = {"messages: wrong type": "first\nsecond", "messages: null key": ""}
+    assert report.messages(approach, "wrong type") == ["first", "second"]
+    assert report.messages(approach, "null key") == []
+    assert report.names("") == [] and report.names("a, b") == ["a", "b"]
+
+
+def test_the_long_costs_list_the_approaches_last_to_first():
+    figures = json.loads((paths.BENCHMARKS_DIR / "validators.json").read_text())["figures"]
+    long = report.costs_long(figures)
+    assert list(long["approach"].cat.categories) == report.APPROACHES[::-1]
+    assert len(long) == len(report.APPROACHES) * len(report.CRITERIA)

@@ -48,7 +48,7 @@ def conclusion(message: str) -> str:
     return " ".join(reasons[-1].split()) if reasons else ""
 
 
-def try_adding(requirement: str, project: Path = paths.PROJ_ROOT) -> dict[str, object]:
+def try_adding(requirement: str, project: Path = paths.PROJ_ROOT) -> dict[str, str | int]:
     """`uv add --no-sync <requirement>` on a copy of the project's pyproject.toml and
     uv.lock in a temporary folder: did it resolve, and if not, why (the repository is
     untouched)."""
@@ -65,7 +65,7 @@ def try_adding(requirement: str, project: Path = paths.PROJ_ROOT) -> dict[str, o
         )
     return {
         "requirement": requirement,
-        "resolves": done.returncode == 0,
+        "resolves": "yes" if done.returncode == 0 else "no",
         "why": "" if done.returncode == 0 else conclusion(done.stderr),
         "message_lines": len(done.stderr.splitlines()),
     }
@@ -126,7 +126,9 @@ class NetworkCalls:
 
 
 def measure(repeat: int = REPEAT) -> dict:
-    """Every figure of the comparison (see the module's docstring)."""
+    """Every figure of the comparison (see the module's docstring), flat as benchmark
+    records are: one entry per thing measured, numbers and text in each; lists are
+    text (package names joined by ", ", messages by newlines)."""
     network = NetworkCalls()
     network.counting = True
     from dsops.flights.validators import with_gx  # seconds to import: only when measuring
@@ -135,24 +137,40 @@ def measure(repeat: int = REPEAT) -> dict:
     checks["Great Expectations"] = with_gx.check
     good = rules.load_flights()
     bad = rules.bad_inputs(good)
-    figures: dict = {"rows": len(good), "bad_inputs": list(bad), "approaches": {}}
+    figures: dict = {"table": {"rows": len(good), "bad_inputs": "; ".join(bad)}}
     footprints = packages()
     for approach, (module, _) in APPROACHES.items():
-        added = footprints[approach]["added"]
-        figures["approaches"][approach] = {
+        found = footprints[approach]
+        imported = footprint.import_seconds(f"dsops.flights.validators.{module}", repeat)
+        ran = run_seconds(checks[approach], good, repeat)
+        figures[approach] = {
             "module": f"dsops.flights.validators.{module}",
             "lines_of_code": footprint.code_lines(VALIDATORS / f"{module}.py"),
-            "packages": footprints[approach],
-            "added_bytes": footprint.installed_bytes(set(added)),
-            "import": footprint.import_seconds(f"dsops.flights.validators.{module}", repeat),
-            "run": run_seconds(checks[approach], good, repeat),
-            "messages": {name: trimmed(checks[approach](frame)) for name, frame in bad.items()},
+            "packages_total": found["total"],
+            "packages_added": len(found["added"]),
+            "added": ", ".join(found["added"]),
+            "packages_new_to_project": len(found["new_to_project"]),
+            "new_to_project": ", ".join(found["new_to_project"]),
+            "added_bytes": footprint.installed_bytes(set(found["added"])),
+            "import_median_s": imported["median_s"],
+            "import_network_calls": imported["network_calls"],
+            "check_median_s": ran["median_s"],
+            "passes_real_table": "yes" if ran["passed"] else "no",
+            **{
+                f"messages: {name}": "\n".join(trimmed(checks[approach](frame)))
+                for name, frame in bad.items()
+            },
         }
     network.counting = False
-    figures["network_calls_while_running"] = network.calls
-    figures["rules_lines_of_code"] = footprint.code_lines(VALIDATORS / "rules.py")
-    figures["rules_import"] = footprint.import_seconds("dsops.flights.validators.rules", repeat)
-    figures["tried"] = [try_adding(requirement) for requirement in TRIED]
+    figures["rules"] = {
+        "lines_of_code": footprint.code_lines(VALIDATORS / "rules.py"),
+        "import_median_s": footprint.import_seconds("dsops.flights.validators.rules", repeat)[
+            "median_s"
+        ],
+    }
+    figures["runs"] = {"repeat": repeat, "network_calls_while_checking": network.calls}
+    for requirement in TRIED:
+        figures[f"tried: {requirement}"] = try_adding(requirement)
     return figures
 
 
