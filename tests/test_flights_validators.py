@@ -128,6 +128,8 @@ def test_the_report_reads_the_record_and_picks_the_cheapest():
     assert set(messages["approach"]) == set(compare.APPROACHES)
     assert len(report.cost_table(figures)) == 3
     assert [t["requirement"] for t in report.tried(figures)] == compare.TRIED
+    # The page's prose: both Soda Core packages were refused, Great Expectations was not.
+    assert all(t["resolves"] == "no" and t["why"] for t in report.tried(figures))
 
 
 def test_the_report_reads_lists_kept_as_text():
@@ -142,3 +144,11 @@ def test_the_long_costs_list_the_approaches_last_to_first():
     long = report.costs_long(figures)
     assert list(long["approach"].cat.categories) == report.APPROACHES[::-1]
     assert len(long) == len(report.APPROACHES) * len(report.CRITERIA)
+
+
+def test_imports_are_timed_in_fresh_interpreters_taking_turns():
+    timed = footprint.import_seconds(["json", "csv"], repeat=2)
+    assert list(timed) == ["json", "csv"]
+    assert all(
+        t["runs"] == 2 and t["median_s"] >= 0 and t["network_calls"] == 0 for t in timed.values()
+    )

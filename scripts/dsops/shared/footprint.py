@@ -8,8 +8,9 @@ long importing it takes in a fresh interpreter.
   (and the extras asked for), keeping those whose environment markers hold here.
 - `installed_bytes` adds up the files each installed distribution lists in its
   RECORD, as they are on disk in this environment.
-- `import_seconds` times `import <module>` in fresh interpreters (interpreter start-up
-  excluded) and counts the network calls the import attempted (socket audit events).
+- `import_seconds` times `import <module>` in fresh interpreters, modules taking turns
+  (interpreter start-up excluded), and counts the network calls each import attempted
+  (socket audit events).
 """
 
 import ast
@@ -118,18 +119,27 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "network_calls": le
 NETWORK_EVENTS = ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname")
 
 
-def import_seconds(module: str, repeat: int = 5) -> dict[str, float | int]:
-    """Median seconds of `import module` in `repeat` fresh interpreters, and the most
-    network calls any of them attempted."""
-    runs = []
+def _import_once(module: str) -> dict[str, float | int]:
+    probe = _PROBE.format(module=module, events=set(NETWORK_EVENTS))
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def import_seconds(modules: list[str], repeat: int = 5) -> dict[str, dict[str, float | int]]:
+    """Per module: median seconds of `import module` in `repeat` fresh interpreters, and
+    the most network calls any of them attempted. The modules take turns, so a busy
+    spell of the machine slows them all alike rather than one."""
+    runs: dict[str, list[dict]] = {module: [] for module in modules}
     for _ in range(repeat):
-        probe = _PROBE.format(module=module, events=set(NETWORK_EVENTS))
-        done = subprocess.run(
-            [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
-        )
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        for module in modules:
+            runs[module].append(_import_once(module))
     return {
-        "median_s": round(statistics.median(run["seconds"] for run in runs), 3),
-        "runs": repeat,
-        "network_calls": max(run["network_calls"] for run in runs),
+        module: {
+            "median_s": round(statistics.median(run["seconds"] for run in found), 3),
+            "runs": repeat,
+            "network_calls": max(run["network_calls"] for run in found),
+        }
+        for module, found in runs.items()
     }
