@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import metadata
 from pathlib import Path
 
 from dsops.flights.validators import by_hand, rules, with_pandera
@@ -145,12 +146,13 @@ def measure(repeat: int = REPEAT) -> dict:
         name: f"dsops.flights.validators.{module}" for name, (module, _) in APPROACHES.items()
     }
     imports = footprint.import_seconds([RULES_MODULE, *modules.values()], IMPORT_REPEAT)
-    for approach, (module, _) in APPROACHES.items():
+    for approach, (module, root) in APPROACHES.items():
         found = footprints[approach]
         imported = imports[modules[approach]]
         ran = run_seconds(checks[approach], good, repeat)
         figures[approach] = {
             "module": f"dsops.flights.validators.{module}",
+            "uses": f"{root or 'pandas'} {metadata.version(root or 'pandas')}",
             "lines_of_code": footprint.code_lines(VALIDATORS / f"{module}.py"),
             "packages_total": found["total"],
             "packages_added": len(found["added"]),
