@@ -34,7 +34,7 @@ APPROACHES = {
 TRIED = ["soda-core-duckdb", "soda-core-pandas-dask"]
 MESSAGE_CHARS = 160  # a message is shown up to here
 REPEAT = 5  # calls on the real table
-IMPORT_REPEAT = 7  # fresh interpreters per module
+IMPORT_REPEAT = 5  # fresh interpreters per module
 RULES_MODULE = "dsops.flights.validators.rules"
 
 
