@@ -77,7 +77,6 @@ def cost_table(figures: dict) -> pd.DataFrame:
         [
             {
                 "approach": name,
-                "uses": a["uses"],
                 "lines of code": a["lines_of_code"],
                 "packages with pandas": a["packages_total"],
                 "added over pandas": a["packages_added"],
