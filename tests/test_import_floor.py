@@ -12,7 +12,15 @@ import pytest
 from sitebuild.pages import parse_qmd
 from sitebuild.project import load_project
 
-HEAVY = ("pandera", "statsmodels", "sklearn", "nbclient", "jupyter_client", "bs4")
+HEAVY = (
+    "pandera",
+    "statsmodels",
+    "sklearn",
+    "nbclient",
+    "jupyter_client",
+    "bs4",
+    "great_expectations",  # seconds to import: pages read its benchmark record instead
+)
 # Pages that fit or load models may import the modelling libraries, and pages that run
 # a validating pipeline step, pandera; nothing else heavy.
 MAY_IMPORT = {
@@ -24,6 +32,7 @@ MAY_IMPORT = {
     "analyses/recipes/cleaning-etl.qmd": {"pandera"},
     "analyses/recipes/tools-file-system.qmd": {"pandera"},  # the organiser checks exports
     "analyses/practices/security.qmd": {"pandera"},  # runs the penguins ETL, reads raw planes
+    "analyses/recipes/build-reuse-buy.qmd": {"pandera"},  # runs the pandera validator
 }
 PROJECT = load_project()
 PAGES = [p for p in PROJECT.pages if any(c.label == "setup" for c in parse_qmd(p, PROJECT).cells)]

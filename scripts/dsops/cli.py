@@ -272,6 +272,7 @@ def bench() -> None:
     """Measure the pipeline steps at their real size; write data/benchmarks/<name>.json."""
     from dsops.flights import bench as flights_bench
     from dsops.flights import mutation
+    from dsops.flights.validators import compare as validators
     from dsops.penguins import bench as penguins_bench
     from dsops.penguins import serving_bench
     from dsops.practices import security
@@ -283,6 +284,7 @@ def bench() -> None:
         serving_bench.run,
         security.bench,
         mutation.run_bench,
+        validators.run,
     )
     for measure in measures:
         typer.echo(f"wrote {paths.project_relative(measure())}")
