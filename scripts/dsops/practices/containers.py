@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import time
-from importlib.metadata import distributions
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -241,17 +240,6 @@ def locked_packages(*selection: str) -> list[str]:
     # Pythons and systems, so keep the lines that apply to this one.
     requirements = [Requirement(line) for line in done.stdout.splitlines() if line.strip()]
     return sorted(r.name for r in requirements if r.marker is None or r.marker.evaluate())
-
-
-def installed_bytes(names: list[str]) -> int:
-    """What these packages occupy in the running environment: the sizes each one's
-    RECORD lists for its installed files (bytecode compiled later is not counted)."""
-    wanted = {environments.normalise(name) for name in names}
-    total = 0
-    for dist in distributions():
-        if environments.normalise(dist.metadata["Name"]) in wanted:
-            total += sum(file.size or 0 for file in dist.files or [])
-    return total
 
 
 def hadolint(dockerfile: Path = DOCKERFILE) -> subprocess.CompletedProcess:
