@@ -15,8 +15,12 @@ def test_a_copy_cut_to_a_quarter_keeps_only_those_months(tmp_path):
     flights = read_table("flights", raw)
     assert sorted(flights["month"].unique()) == [1, 2, 3]
     assert len(flights) == 27004 + 24951 + 28834
-    weather = paths.RAW_FLIGHTS_DIR / "weather.csv"
-    assert (raw / "weather.csv").read_bytes() == weather.read_bytes()
+    weather = read_table("weather", raw)
+    whole = read_table("weather", paths.RAW_FLIGHTS_DIR)
+    assert sorted(weather["month"].unique()) == [1, 2, 3]
+    assert len(weather) == whole["month"].isin([1, 2, 3]).sum()
+    planes = paths.RAW_FLIGHTS_DIR / "planes.csv"  # the other tables are copied whole
+    assert (raw / "planes.csv").read_bytes() == planes.read_bytes()
 
 
 def test_changing_a_flight_changes_that_line_only(tmp_path):

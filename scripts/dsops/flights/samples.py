@@ -32,18 +32,25 @@ def copy_raw(
     target: Path, months: Iterable[int] | None = None, raw_dir: Path = paths.RAW_FLIGHTS_DIR
 ) -> Path:
     """The five raw tables copied into `target`; with `months`, only those months'
-    flights (the other tables whole). The copy is the demo's to change, not the repo's."""
+    flights and weather (the other tables whole). The copy is the demo's to change, not
+    the repo's."""
     if target.resolve().is_relative_to(paths.RAW_DIR.resolve()):
         raise ValueError(f"{target}: copies go outside data/raw, which is never written")
     target.mkdir(parents=True, exist_ok=True)
     for file in FILES.values():
         shutil.copyfile(raw_dir / file, target / file)
     if months is not None:
+        months = set(months)
         keep = {str(m).encode() for m in months}
-        header, lines = read_flight_lines(target / FILES["flights"])
-        at = header.split(b",").index(b"month")
-        kept = [line for line in lines if _field(line, at) in keep]
+        header, by_month = _lines_by_month(raw_dir / FILES["flights"])  # read once a process
+        kept = [line for month, lines in by_month.items() if month in months for line in lines]
         write_flight_lines(target / FILES["flights"], header, kept)
+        # the weather of other months joins none of the flights kept
+        weather = target / FILES["weather"]
+        header, _, body = weather.read_bytes().partition(b"\n")
+        at = header.split(b",").index(b"month")
+        kept = [line for line in body.splitlines() if _field(line, at) in keep]
+        weather.write_bytes(b"\n".join([header, *kept]) + b"\n")
     return target
 
 
