@@ -152,3 +152,13 @@ def test_imports_are_timed_in_fresh_interpreters_taking_turns():
     assert all(
         t["runs"] == 2 and t["median_s"] >= 0 and t["network_calls"] == 0 for t in timed.values()
     )
+
+
+def test_new_to_the_project_counts_the_pipeline_group_as_the_project():
+    """The lock lists the pipeline group apart from the package's own dependencies: a
+    package the pipeline already needs is not new to the project."""
+    found = compare.packages()
+    assert found["Great Expectations"]["new_to_project"] == [
+        "altair", "great-expectations", "marshmallow", "mistune"
+    ]  # fmt: skip
+    assert "pandas" not in found["pandera"]["new_to_project"]

@@ -78,7 +78,9 @@ def packages(lock: Path = footprint.LOCK) -> dict[str, dict]:
     """Per approach: the packages it needs with pandas (total), those pandas does not
     need (added) and, of those, the ones nothing else in this project needs (new)."""
     locked = footprint.lock_packages(lock)
-    direct = [d["name"] for d in locked["dsops"]["dependencies"]]
+    project = locked["dsops"]  # its own dependencies and the pipeline group's (not dev)
+    pipeline = project.get("dev-dependencies", {}).get("pipeline", [])
+    direct = [d["name"] for d in [*project["dependencies"], *pipeline]]
     base = footprint.closure(locked, ["pandas"])
     figures = {}
     for approach, (_, root) in APPROACHES.items():
